@@ -1,0 +1,218 @@
+//! Back-of-envelope capacity figures from a scenario alone, as the capacity step of a system
+//! design does it by hand: peak QPS per operation, storage per day and per year by kind,
+//! bandwidth in and out, and nodes needed per tier at a target utilisation. Every run report
+//! shows these beside the simulated figures, so a reader sees where the spreadsheet and the
+//! simulation part ways (skew, queueing, caches).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::scenario::{Op, Scenario, TierModel};
+use crate::service::{
+    EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, INDEX_ENTRY_BYTES, TIMELINE_ENTRY_BYTES, TWEET_META_BYTES, Tier,
+    Topology,
+};
+use crate::strategy::{FanoutKind, PartitionKind};
+
+/// Utilisation a tier is sized for.
+pub const TARGET_UTILISATION: f64 = 0.7;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TierEstimate {
+    /// Busy servers needed on average over the measured window.
+    pub busy_servers: f64,
+    /// Busy servers at the peak rate.
+    pub peak_busy_servers: f64,
+    pub servers_per_node: u32,
+    pub nodes_configured: u32,
+    /// Nodes needed so that the peak runs at the target utilisation.
+    pub nodes_needed: u32,
+    /// Mean utilisation of the configured nodes over the measured window.
+    pub utilisation: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Estimate {
+    pub target_utilisation: f64,
+    /// Mean QPS over the measured window, per operation.
+    pub mean_qps: BTreeMap<String, f64>,
+    /// Highest QPS the pattern reaches, per operation.
+    pub peak_qps: BTreeMap<String, f64>,
+    pub mean_followers: f64,
+    pub storage_per_day_bytes: BTreeMap<String, f64>,
+    pub storage_per_year_bytes: f64,
+    /// Per year, replicas included (images are stored once, in the blob tier).
+    pub replicated_per_year_bytes: f64,
+    pub bandwidth_in_bytes_per_s: f64,
+    pub bandwidth_out_bytes_per_s: f64,
+    pub tiers: BTreeMap<String, TierEstimate>,
+}
+
+/// Mean of the pattern's multiplier over the measured window (sampled at 10,000 points).
+pub fn mean_multiplier(s: &Scenario, op: Op) -> f64 {
+    let n = 10_000u64;
+    let (a, d) = (s.warmup_ns, s.duration_ns);
+    (0..n).map(|i| s.workload.pattern.multiplier(op, a + d * (2 * i + 1) / (2 * n))).sum::<f64>() / n as f64
+}
+
+fn mean_ns(t: &TierModel, write: bool) -> f64 {
+    let d = if write { &t.write } else { &t.read };
+    d.mean().unwrap_or(0.0)
+}
+
+/// The estimate for a scenario, with `mean_followers` the mean followers per user of its graph.
+pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
+    let topo = Topology::of(s);
+    let r = s.system.partitioning.replication as f64;
+    let shards = s.system.partitioning.shards as f64;
+    let fan = &s.system.fanout;
+    let push_share = match fan.strategy {
+        FanoutKind::Push | FanoutKind::Hybrid => 1.0,
+        FanoutKind::Pull => 0.0,
+    };
+    let post = s.workload.op(Op::PostTweet);
+    let text = post.text_bytes.mean().unwrap_or(0.0);
+    let image = post.image_probability * post.image_bytes.mean().unwrap_or(0.0);
+    let tweet_bytes = TWEET_META_BYTES as f64 + text;
+
+    let mut mean_qps = BTreeMap::new();
+    let mut peak_qps = BTreeMap::new();
+    let mut rate = [0.0; 6];
+    let mut peak = [0.0; 6];
+    for op in Op::ALL {
+        let base = s.workload.op(op).rate;
+        rate[op.index()] = base * mean_multiplier(s, op);
+        peak[op.index()] = base * s.workload.pattern.max_multiplier(op);
+        if base > 0.0 {
+            mean_qps.insert(op.name().to_owned(), rate[op.index()]);
+            peak_qps.insert(op.name().to_owned(), peak[op.index()]);
+        }
+    }
+    let day = 86_400.0;
+    let posts = rate[Op::PostTweet.index()];
+    let deliveries = posts * mean_followers * push_share;
+    let mut storage = BTreeMap::new();
+    storage.insert("tweets".to_owned(), posts * day * (tweet_bytes + INDEX_ENTRY_BYTES as f64));
+    storage.insert("timelines".to_owned(), deliveries * day * TIMELINE_ENTRY_BYTES as f64);
+    storage.insert("likes".to_owned(), rate[Op::LikeTweet.index()] * day * FAVOURITE_BYTES as f64);
+    storage.insert(
+        "graph".to_owned(),
+        (rate[Op::Follow.index()] - rate[Op::Unfollow.index()]) * day * 2.0 * EDGE_SIDE_BYTES as f64,
+    );
+    storage.insert("images".to_owned(), posts * day * image);
+    storage.insert("users".to_owned(), 0.0);
+    let per_day: f64 = storage.values().sum();
+    let images_day = storage["images"];
+    let per_year = per_day * 365.0;
+    let replicated_per_year = ((per_day - images_day) * r + images_day) * 365.0;
+
+    let page_home = s.workload.op(Op::HomeTimeline).page_size as f64;
+    let page_user = s.workload.op(Op::UserTimeline).page_size as f64;
+    let bandwidth_in = posts * (text + image) + rate[Op::LikeTweet.index()] * 16.0;
+    let bandwidth_out = rate[Op::HomeTimeline.index()] * page_home * tweet_bytes
+        + rate[Op::UserTimeline.index()] * page_user * tweet_bytes;
+
+    // Service demand per tier, in server-seconds per second, from the visits each op makes.
+    let m = &s.model;
+    let has_tl_cache = s.system.timeline_cache.is_some();
+    let has_tw_cache = s.system.tweet_cache.is_some();
+    let demand = |rates: &[f64; 6], tier: Tier| -> f64 {
+        let ns = match tier {
+            Tier::App => m.app.as_ref().map_or(0.0, |t| {
+                Op::ALL
+                    .iter()
+                    .map(|o| {
+                        rates[o.index()]
+                            * mean_ns(t, matches!(o, Op::PostTweet | Op::LikeTweet | Op::Follow | Op::Unfollow))
+                    })
+                    .sum()
+            }),
+            Tier::Shard => m.shard.as_ref().map_or(0.0, |t| {
+                let (rd, wr, item) = (mean_ns(t, false), mean_ns(t, true), t.per_item_ns);
+                let f = mean_followers;
+                let post_ns = 2.0 * r * (wr + item) + push_share * (f.min(shards) * r * wr + f * r * item);
+                let hydrate = |p: f64| {
+                    if has_tw_cache {
+                        0.0
+                    } else {
+                        let spread = match s.system.partitioning.strategy {
+                            PartitionKind::UserHash | PartitionKind::TweetHash => p.min(shards),
+                        };
+                        spread * rd + p * item
+                    }
+                };
+                let home_ns = if push_share > 0.0 {
+                    if has_tl_cache { 0.0 } else { rd + page_home * item }
+                } else {
+                    f.min(shards) * rd + f * item
+                } + hydrate(page_home);
+                let user_ns = rd + page_user * item + hydrate(page_user);
+                let small = 2.0 * r * (wr + item);
+                rates[Op::PostTweet.index()] * post_ns
+                    + rates[Op::HomeTimeline.index()] * home_ns
+                    + rates[Op::UserTimeline.index()] * user_ns
+                    + (rates[Op::LikeTweet.index()] + rates[Op::Follow.index()] + rates[Op::Unfollow.index()]) * small
+            }),
+            Tier::TimelineCache => m
+                .cache
+                .as_ref()
+                .filter(|_| has_tl_cache)
+                .map_or(0.0, |t| rates[Op::HomeTimeline.index()] * (mean_ns(t, false) + page_home * t.per_item_ns)),
+            Tier::TweetCache => m.cache.as_ref().filter(|_| has_tw_cache).map_or(0.0, |t| {
+                let n = topo.tweet_cache as f64;
+                let visits = |p: f64| p.min(n) * mean_ns(t, false) + p * t.per_item_ns;
+                rates[Op::HomeTimeline.index()] * visits(page_home)
+                    + rates[Op::UserTimeline.index()] * visits(page_user)
+            }),
+            Tier::Blob => m
+                .blob
+                .as_ref()
+                .map_or(0.0, |t| rates[Op::PostTweet.index()] * post.image_probability * mean_ns(t, true)),
+            Tier::Fanout => m.fanout.as_ref().map_or(0.0, |t| {
+                let f = mean_followers * push_share;
+                rates[Op::PostTweet.index()] * (f * t.per_item_ns + (f / FANOUT_BATCH as f64).ceil() * mean_ns(t, true))
+            }),
+        };
+        ns / 1e9
+    };
+    let mut tiers = BTreeMap::new();
+    for tier in Tier::ALL {
+        let model = match tier {
+            Tier::App => &m.app,
+            Tier::Shard => &m.shard,
+            Tier::TimelineCache | Tier::TweetCache => &m.cache,
+            Tier::Blob => &m.blob,
+            Tier::Fanout => &m.fanout,
+        };
+        let Some(model) = model else { continue };
+        let count = topo.nodes(tier);
+        if count == 0 {
+            continue;
+        }
+        let busy = demand(&rate, tier);
+        let peak_busy = demand(&peak, tier);
+        tiers.insert(
+            tier.name().to_owned(),
+            TierEstimate {
+                busy_servers: busy,
+                peak_busy_servers: peak_busy,
+                servers_per_node: model.servers,
+                nodes_configured: count,
+                nodes_needed: ((peak_busy / (model.servers as f64 * TARGET_UTILISATION)).ceil() as u32).max(1),
+                utilisation: busy / (model.servers as f64 * count as f64),
+            },
+        );
+    }
+    Estimate {
+        target_utilisation: TARGET_UTILISATION,
+        mean_qps,
+        peak_qps,
+        mean_followers,
+        storage_per_day_bytes: storage,
+        storage_per_year_bytes: per_year,
+        replicated_per_year_bytes: replicated_per_year,
+        bandwidth_in_bytes_per_s: bandwidth_in,
+        bandwidth_out_bytes_per_s: bandwidth_out,
+        tiers,
+    }
+}

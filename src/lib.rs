@@ -1,0 +1,31 @@
+//! tweetcap: a capacity-planning simulator and benchmark harness for a Twitter-like
+//! tweet/timeline service.
+//!
+//! A YAML scenario ([`scenario`]) names a population ([`graph`]), a workload ([`workload`]), a
+//! hardware model and the strategies to use ([`strategy`]). The in-memory service ([`service`])
+//! executes each request for real and returns the resource visits it costs; the discrete-event
+//! engine ([`sim`]) plays those visits out on queues in simulated time; the recorder
+//! ([`metrics`]) and the report ([`report`]) turn the run into latency, storage and bandwidth
+//! figures beside a back-of-envelope estimate ([`estimate`]).
+//!
+//! # Accuracy
+//! The engine is exact for the model it is given: with one shard, no network and exponential
+//! service times it is an M/M/c queue, and the test suite checks its mean and p99 against
+//! queueing theory. What it cannot know is whether the model's service times describe your
+//! hardware; treat absolute latencies as what the model implies, and comparisons between
+//! strategies under one model as the main result.
+//!
+//! # Limitations
+//! State changes happen when a request arrives, not when its visits complete: a reader can see
+//! a tweet whose fan-out is still queued. The network is a pure delay (no link queueing).
+
+pub mod estimate;
+pub mod graph;
+pub mod metrics;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod service;
+pub mod sim;
+pub mod strategy;
+pub mod workload;

@@ -1,0 +1,148 @@
+//! The recorder both modes feed: an HdrHistogram of latency per operation, fan-out lag and
+//! deliveries, per-node busy time and bytes, and a time series of throughput and p99.
+//! Everything is recorded only inside the measured window (after warm-up).
+
+use hdrhistogram::Histogram;
+
+use crate::scenario::Op;
+use crate::service::{Tier, Topology};
+
+/// Highest latency the histograms hold: one hour, in nanoseconds (larger values saturate).
+pub const MAX_LATENCY_NS: u64 = 3_600_000_000_000;
+
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3).expect("valid bounds")
+}
+
+/// Busy time and traffic of one node.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeMetrics {
+    pub busy_ns: u64,
+    /// Service time offered to the node (started or still queued at the end).
+    pub offered_ns: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub visits: u64,
+}
+
+pub struct Recorder {
+    pub window_start_ns: u64,
+    pub window_end_ns: u64,
+    pub latency: Vec<Histogram<u64>>,
+    pub failed: Vec<u64>,
+    pub lag: Histogram<u64>,
+    pub deliveries: Histogram<u64>,
+    pub tweets: u64,
+    pub delivered: u64,
+    /// Per tier, per node.
+    pub nodes: Vec<Vec<NodeMetrics>>,
+    pub interval_ns: u64,
+    /// Per interval: completions per op, and one latency histogram per op (2 significant digits).
+    pub series_count: Vec<Vec<u64>>,
+    pub series_latency: Vec<Vec<Histogram<u64>>>,
+    /// Per interval, per tier: bytes moved.
+    pub series_bytes: Vec<Vec<u64>>,
+    pub incomplete: u64,
+}
+
+impl Recorder {
+    pub fn new(topology: &Topology, window_start_ns: u64, window_end_ns: u64) -> Recorder {
+        let duration = window_end_ns - window_start_ns;
+        // About 100 points, on a round interval.
+        let raw = (duration / 100).max(1);
+        let interval_ns = [
+            1_000_000u64,
+            10_000_000,
+            100_000_000,
+            1_000_000_000,
+            10_000_000_000,
+            60_000_000_000,
+            600_000_000_000,
+            3_600_000_000_000,
+        ]
+        .into_iter()
+        .find(|&i| i >= raw)
+        .unwrap_or(raw);
+        let intervals = duration.div_ceil(interval_ns) as usize;
+        Recorder {
+            window_start_ns,
+            window_end_ns,
+            latency: Op::ALL.iter().map(|_| latency_histogram()).collect(),
+            failed: vec![0; Op::ALL.len()],
+            lag: latency_histogram(),
+            deliveries: Histogram::new(3).expect("valid"),
+            tweets: 0,
+            delivered: 0,
+            nodes: Tier::ALL.iter().map(|&t| vec![NodeMetrics::default(); topology.nodes(t) as usize]).collect(),
+            interval_ns,
+            series_count: (0..intervals).map(|_| vec![0; Op::ALL.len()]).collect(),
+            series_latency: (0..intervals)
+                .map(|_| {
+                    Op::ALL.iter().map(|_| Histogram::new_with_bounds(1, MAX_LATENCY_NS, 2).expect("valid")).collect()
+                })
+                .collect(),
+            series_bytes: (0..intervals).map(|_| vec![0; Tier::ALL.len()]).collect(),
+            incomplete: 0,
+        }
+    }
+
+    #[inline]
+    pub fn in_window(&self, t_ns: u64) -> bool {
+        t_ns >= self.window_start_ns && t_ns < self.window_end_ns
+    }
+
+    #[inline]
+    fn interval(&self, t_ns: u64) -> Option<usize> {
+        self.in_window(t_ns).then(|| ((t_ns - self.window_start_ns) / self.interval_ns) as usize)
+    }
+
+    /// An operation that arrived at `start_ns` answered at `end_ns`.
+    #[inline]
+    pub fn record_op(&mut self, op: Op, start_ns: u64, end_ns: u64) {
+        if !self.in_window(start_ns) {
+            return;
+        }
+        let latency = (end_ns - start_ns).clamp(1, MAX_LATENCY_NS);
+        self.latency[op.index()].saturating_record(latency);
+        if let Some(i) = self.interval(start_ns) {
+            self.series_count[i][op.index()] += 1;
+            self.series_latency[i][op.index()].saturating_record(latency);
+        }
+    }
+
+    /// A post that arrived at `start_ns` finished its last delivery at `end_ns`.
+    #[inline]
+    pub fn record_fanout(&mut self, start_ns: u64, end_ns: u64, deliveries: u32) {
+        if !self.in_window(start_ns) {
+            return;
+        }
+        self.tweets += 1;
+        self.delivered += deliveries as u64;
+        let _ = self.deliveries.record(deliveries as u64);
+        if deliveries > 0 {
+            self.lag.saturating_record((end_ns - start_ns).clamp(1, MAX_LATENCY_NS));
+        }
+    }
+
+    /// Busy time of a node over [from, to), clipped to the window.
+    #[inline]
+    pub fn record_busy(&mut self, tier: Tier, node: u32, from_ns: u64, to_ns: u64) {
+        let a = from_ns.max(self.window_start_ns);
+        let b = to_ns.min(self.window_end_ns);
+        if b > a {
+            self.nodes[tier.index()][node as usize].busy_ns += b - a;
+        }
+    }
+
+    /// A visit arrived at a node at `t_ns`, offering `service_ns` of work and moving bytes.
+    #[inline]
+    pub fn record_visit(&mut self, tier: Tier, node: u32, t_ns: u64, service_ns: u64, bytes_in: u64, bytes_out: u64) {
+        let Some(i) = self.interval(t_ns) else { return };
+        let n = &mut self.nodes[tier.index()][node as usize];
+        n.offered_ns += service_ns;
+        n.bytes_in += bytes_in;
+        n.bytes_out += bytes_out;
+        n.visits += 1;
+        self.series_bytes[i][tier.index()] += bytes_in + bytes_out;
+    }
+}

@@ -1,0 +1,504 @@
+//! The report: one serde struct, the source of truth, written as report.json; report.md is a
+//! view of it for people. Files are written atomically (a temporary file renamed into place),
+//! so a reader never sees half a report and a failed run leaves none.
+
+pub mod markdown;
+
+use base64::Engine as _;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::Serializer as _;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::estimate::Estimate;
+use crate::metrics::Recorder;
+use crate::scenario::{Op, Scenario};
+use crate::service::{Counts, Service, Storage, Tier};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The output folder or a file in it could not be written: check permissions and space.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    /// A report file could not be read back or parsed.
+    #[error("{}: not a tweetcap report: {message}", path.display())]
+    Read { path: PathBuf, message: String },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Latency {
+    /// From a histogram in nanoseconds, in microseconds.
+    pub fn of(h: &Histogram<u64>) -> Latency {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        if h.is_empty() {
+            return Latency { p50: 0.0, p90: 0.0, p99: 0.0, p999: 0.0, max: 0.0, mean: 0.0 };
+        }
+        Latency {
+            p50: us(h.value_at_quantile(0.5)),
+            p90: us(h.value_at_quantile(0.9)),
+            p99: us(h.value_at_quantile(0.99)),
+            p999: us(h.value_at_quantile(0.999)),
+            max: us(h.max()),
+            mean: round3(h.mean() / 1000.0),
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OpReport {
+    pub count: u64,
+    pub throughput_per_s: f64,
+    pub latency_us: Latency,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PopulationReport {
+    pub users: u32,
+    pub follow_edges: u64,
+    pub max_followers: u32,
+    pub mean_follows: f64,
+    pub graph_bytes: u64,
+    pub graph_bytes_per_edge: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Spread {
+    pub mean: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LagReport {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FanoutReport {
+    pub strategy: String,
+    pub tweets: u64,
+    pub deliveries: u64,
+    pub deliveries_per_tweet: Spread,
+    pub lag_us: LagReport,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StorageReport {
+    pub total_bytes: u64,
+    pub replicated_bytes: u64,
+    pub by_kind: BTreeMap<String, u64>,
+    pub by_shard: Vec<u64>,
+    /// Growth over the run (warm-up included), scaled to a day.
+    pub growth_per_day_bytes: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TierBandwidth {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Highest rate over one time-series interval, bytes per second.
+    pub peak_bps: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BandwidthReport {
+    pub total_bytes: u64,
+    pub by_tier: BTreeMap<String, TierBandwidth>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CacheReport {
+    pub policy: String,
+    pub nodes: u32,
+    pub capacity_per_node: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub hit_ratio: f64,
+    pub evictions: u64,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Utilisation {
+    pub mean: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct NodeReport {
+    pub count: u32,
+    pub servers: u32,
+    pub utilisation: Utilisation,
+    pub max_over_mean: f64,
+    /// Work offered over the capacity of the busiest node; above 1 the queue grows without bound.
+    pub offered_load_max: f64,
+    pub unstable: bool,
+    pub visits: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SloReport {
+    pub stat: String,
+    pub target_us: f64,
+    pub actual_us: f64,
+    pub met: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TimeSeries {
+    pub interval_s: f64,
+    /// Operations per second in each interval.
+    pub throughput: BTreeMap<String, Vec<f64>>,
+    pub p99_us: BTreeMap<String, Vec<f64>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub scenario: String,
+    pub description: String,
+    pub file_sha256: String,
+    pub tool_version: String,
+    pub seed: u64,
+    pub mode: String,
+    pub simulated_seconds: f64,
+    pub warmup_seconds: f64,
+    /// Wall-clock time of the run: the one figure that differs between identical runs.
+    pub wall_seconds: f64,
+    /// The resolved scenario that ran, overrides applied.
+    pub plan: serde_json::Value,
+    pub population: PopulationReport,
+    pub operations: BTreeMap<String, OpReport>,
+    pub fanout: FanoutReport,
+    pub storage: StorageReport,
+    pub bandwidth: BandwidthReport,
+    pub caches: BTreeMap<String, CacheReport>,
+    pub nodes: BTreeMap<String, NodeReport>,
+    pub slo: BTreeMap<String, Vec<SloReport>>,
+    pub estimate: Estimate,
+    pub counts: Counts,
+    /// Requests still in flight when the run stopped draining (an overloaded system).
+    pub incomplete_requests: u64,
+    pub requests_simulated: u64,
+    pub warnings: Vec<String>,
+    pub timeseries: TimeSeries,
+    /// Latency histograms in nanoseconds, HdrHistogram V2 + deflate, base64: merge exactly across runs.
+    pub histograms: BTreeMap<String, String>,
+}
+
+/// Encodes a histogram as HdrHistogram V2-deflate, base64.
+pub fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut buf = Vec::new();
+    let mut ser = hdrhistogram::serialization::V2DeflateSerializer::new();
+    match ser.serialize(h, &mut buf) {
+        Ok(_) => base64::engine::general_purpose::STANDARD.encode(&buf),
+        Err(_) => String::new(),
+    }
+}
+
+/// Decodes a histogram written by [`encode_histogram`].
+pub fn decode_histogram(text: &str) -> Option<Histogram<u64>> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+    let mut de = hdrhistogram::serialization::Deserializer::new();
+    de.deserialize(&mut std::io::Cursor::new(bytes)).ok()
+}
+
+/// Inputs of a simulated report besides the recorder.
+pub struct RunFacts<'a> {
+    pub scenario: &'a Scenario,
+    pub service: &'a Service,
+    pub storage_before: &'a Storage,
+    pub estimate: Estimate,
+    pub wall_seconds: f64,
+    pub requests: u64,
+}
+
+/// Builds the report of a simulated run.
+pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
+    let s = facts.scenario;
+    let svc = facts.service;
+    let window_s = s.duration_ns as f64 / 1e9;
+    let graph = svc.graph();
+
+    let mut operations = BTreeMap::new();
+    let mut histograms = BTreeMap::new();
+    for op in Op::ALL {
+        let h = &rec.latency[op.index()];
+        if s.workload.op(op).rate == 0.0 && h.is_empty() {
+            continue;
+        }
+        operations.insert(
+            op.name().to_owned(),
+            OpReport {
+                count: h.len(),
+                throughput_per_s: round3(h.len() as f64 / window_s),
+                latency_us: Latency::of(h),
+            },
+        );
+        histograms.insert(op.name().to_owned(), encode_histogram(h));
+    }
+
+    let d = &rec.deliveries;
+    let fanout = FanoutReport {
+        strategy: serde_json::to_value(s.system.fanout.strategy)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        tweets: rec.tweets,
+        deliveries: rec.delivered,
+        deliveries_per_tweet: Spread {
+            mean: if d.is_empty() { 0.0 } else { round3(d.mean()) },
+            p99: if d.is_empty() { 0.0 } else { d.value_at_quantile(0.99) as f64 },
+            max: d.max() as f64,
+        },
+        lag_us: {
+            let l = Latency::of(&rec.lag);
+            LagReport { p50: l.p50, p99: l.p99, max: l.max }
+        },
+    };
+
+    let st = svc.storage();
+    let run_days = (s.warmup_ns + s.duration_ns) as f64 / 1e9 / 86_400.0;
+    let storage = StorageReport {
+        total_bytes: st.total_bytes,
+        replicated_bytes: st.replicated_bytes,
+        by_kind: st.by_kind.iter().map(|(k, b)| (k.name().to_owned(), *b)).collect(),
+        by_shard: st.by_shard.clone(),
+        growth_per_day_bytes: ((st.total_bytes as f64 - facts.storage_before.total_bytes as f64) / run_days).round(),
+    };
+
+    let mut by_tier = BTreeMap::new();
+    let mut total_bytes = 0;
+    let topo = svc.topology();
+    for tier in Tier::ALL {
+        let nodes = &rec.nodes[tier.index()];
+        if nodes.is_empty() {
+            continue;
+        }
+        let bytes_in: u64 = nodes.iter().map(|n| n.bytes_in).sum();
+        let bytes_out: u64 = nodes.iter().map(|n| n.bytes_out).sum();
+        if bytes_in + bytes_out == 0 && nodes.iter().all(|n| n.visits == 0) {
+            continue;
+        }
+        total_bytes += bytes_in + bytes_out;
+        let peak =
+            rec.series_bytes.iter().map(|b| b[tier.index()]).max().unwrap_or(0) as f64 / (rec.interval_ns as f64 / 1e9);
+        by_tier.insert(tier.name().to_owned(), TierBandwidth { bytes_in, bytes_out, peak_bps: peak.round() });
+    }
+
+    let mut caches = BTreeMap::new();
+    for (layer, stats, spec) in [
+        ("timeline", svc.timeline_cache_stats(), &s.system.timeline_cache),
+        ("tweet", svc.tweet_cache_stats(), &s.system.tweet_cache),
+    ] {
+        if let (Some(c), Some(spec)) = (stats, spec) {
+            let total = c.hits + c.misses;
+            caches.insert(
+                layer.to_owned(),
+                CacheReport {
+                    policy: serde_json::to_value(spec.policy)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    nodes: spec.nodes,
+                    capacity_per_node: spec.capacity_per_node,
+                    hits: c.hits,
+                    misses: c.misses,
+                    hit_ratio: if total == 0 { 0.0 } else { round6(c.hits as f64 / total as f64) },
+                    evictions: c.evictions,
+                    bytes: c.bytes,
+                },
+            );
+        }
+    }
+
+    let mut warnings = Vec::new();
+    let mut nodes = BTreeMap::new();
+    let window_ns = s.duration_ns as f64;
+    for tier in Tier::ALL {
+        let model = match tier {
+            Tier::App => &s.model.app,
+            Tier::Shard => &s.model.shard,
+            Tier::TimelineCache | Tier::TweetCache => &s.model.cache,
+            Tier::Blob => &s.model.blob,
+            Tier::Fanout => &s.model.fanout,
+        };
+        let (Some(model), count) = (model, topo.nodes(tier)) else { continue };
+        if count == 0 {
+            continue;
+        }
+        let ms = &rec.nodes[tier.index()];
+        let cap = window_ns * model.servers as f64;
+        let utils: Vec<f64> = ms.iter().map(|n| n.busy_ns as f64 / cap).collect();
+        let mean = utils.iter().sum::<f64>() / utils.len() as f64;
+        let max = utils.iter().copied().fold(0.0, f64::max);
+        let offered = ms.iter().map(|n| n.offered_ns as f64 / cap).fold(0.0, f64::max);
+        let unstable = offered > 1.0;
+        let name = tier.name();
+        if unstable {
+            warnings.push(format!(
+                "UNSTABLE: the busiest {name} node was offered {:.0}% of what it can serve; its queue grows without bound and latencies depend on the run length. Add {name} nodes or servers, or lower the load.",
+                offered * 100.0
+            ));
+        } else if max > 0.8 {
+            warnings.push(format!(
+                "{name}: the busiest node is {:.0}% utilised (above 80%); queueing delay rises steeply from here.",
+                max * 100.0
+            ));
+        }
+        nodes.insert(
+            name.to_owned(),
+            NodeReport {
+                count,
+                servers: model.servers,
+                utilisation: Utilisation { mean: round6(mean), max: round6(max) },
+                max_over_mean: if mean > 0.0 { round3(max / mean) } else { 0.0 },
+                offered_load_max: round6(offered),
+                unstable,
+                visits: ms.iter().map(|n| n.visits).sum(),
+            },
+        );
+    }
+    if rec.incomplete > 0 {
+        warnings.push(format!(
+            "{} requests were still in flight when the run stopped draining; their latencies are missing from the figures above.",
+            rec.incomplete
+        ));
+    }
+
+    let mut slo = BTreeMap::new();
+    for (op, target) in &s.slo {
+        let Some(o) = operations.get(op.name()) else { continue };
+        let l = &o.latency_us;
+        let mut checks = Vec::new();
+        for (stat, t, actual) in [
+            ("p50", target.p50_us, l.p50),
+            ("p90", target.p90_us, l.p90),
+            ("p99", target.p99_us, l.p99),
+            ("p999", target.p999_us, l.p999),
+            ("mean", target.mean_us, l.mean),
+        ] {
+            if let Some(t) = t {
+                checks.push(SloReport { stat: stat.to_owned(), target_us: t, actual_us: actual, met: actual <= t });
+            }
+        }
+        slo.insert(op.name().to_owned(), checks);
+    }
+
+    let interval_s = rec.interval_ns as f64 / 1e9;
+    let mut throughput = BTreeMap::new();
+    let mut p99_us = BTreeMap::new();
+    for op in Op::ALL {
+        if !operations.contains_key(op.name()) {
+            continue;
+        }
+        throughput.insert(
+            op.name().to_owned(),
+            rec.series_count.iter().map(|c| round3(c[op.index()] as f64 / interval_s)).collect(),
+        );
+        p99_us.insert(
+            op.name().to_owned(),
+            rec.series_latency
+                .iter()
+                .map(|h| {
+                    let h = &h[op.index()];
+                    if h.is_empty() { 0.0 } else { h.value_at_quantile(0.99) as f64 / 1000.0 }
+                })
+                .collect(),
+        );
+    }
+
+    Report {
+        scenario: s.name.clone(),
+        description: s.description.clone(),
+        file_sha256: s.file_sha256.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        seed: s.seed,
+        mode: "sim".to_owned(),
+        simulated_seconds: window_s,
+        warmup_seconds: s.warmup_ns as f64 / 1e9,
+        wall_seconds: facts.wall_seconds,
+        plan: serde_json::to_value(s).unwrap_or(serde_json::Value::Null),
+        population: PopulationReport {
+            users: graph.users(),
+            follow_edges: graph.edges(),
+            max_followers: graph.max_followers(),
+            mean_follows: round3(graph.mean_follows()),
+            graph_bytes: graph.memory_bytes(),
+            graph_bytes_per_edge: round3(graph.bytes_per_edge()),
+        },
+        operations,
+        fanout,
+        storage,
+        bandwidth: BandwidthReport { total_bytes, by_tier },
+        caches,
+        nodes,
+        slo,
+        estimate: facts.estimate,
+        counts: svc.counts(),
+        incomplete_requests: rec.incomplete,
+        requests_simulated: facts.requests,
+        warnings,
+        timeseries: TimeSeries { interval_s, throughput, p99_us },
+        histograms,
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+impl Report {
+    /// Whether every SLO is met.
+    pub fn slo_met(&self) -> bool {
+        self.slo.values().flatten().all(|c| c.met)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Reads a report.json back.
+    pub fn read(path: &Path) -> Result<Report, ReportError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ReportError::Read { path: path.to_path_buf(), message: e.to_string() })?;
+        serde_json::from_str(&text).map_err(|e| ReportError::Read { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    /// Writes report.json and report.md into `dir`, each atomically.
+    pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
+        write_atomic(&dir.join("report.json"), self.to_json().as_bytes())?;
+        write_atomic(&dir.join("report.md"), markdown::render(self).as_bytes())?;
+        Ok(())
+    }
+}
+
+/// Writes a file by writing a temporary sibling and renaming it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let err = |source| ReportError::Write { path: path.to_path_buf(), source };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(e)
+    })
+}

@@ -1,0 +1,81 @@
+//! One simulated run, end to end: population, service, preload, engine, report.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::graph::{FollowGraph, GraphError};
+use crate::report::{self, Report};
+use crate::scenario::{GraphFormat, GraphSpec, Scenario};
+use crate::service::Service;
+use crate::sim::Engine;
+use crate::{estimate, workload};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The population's graph file could not be loaded.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// The scenario and its graph disagree.
+    #[error("{}: {message}", path.display())]
+    Population { path: PathBuf, message: String },
+}
+
+/// Builds or loads the follow graph a scenario describes.
+pub fn build_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
+    let users = s.population.users;
+    let mut rng = workload::rng(s.seed, "graph");
+    Ok(match &s.population.graph {
+        GraphSpec::PowerLaw { mean_follows, follower_exponent } => {
+            FollowGraph::power_law(users, *mean_follows, *follower_exponent, &mut rng)
+        }
+        GraphSpec::Uniform { mean_follows } => FollowGraph::uniform(users, *mean_follows, &mut rng),
+        GraphSpec::File { path, format, undirected } => {
+            let loaded = match format {
+                GraphFormat::Edgelist => FollowGraph::load_edgelist(path, *undirected)?,
+                GraphFormat::Mtx => FollowGraph::load_mtx(path, *undirected)?,
+            };
+            if loaded.nodes > users {
+                return Err(RunError::Population {
+                    path: s.path.clone(),
+                    message: format!(
+                        "population.users is {users} but the graph file {} has {} nodes; set population.users to at least {}",
+                        path.display(),
+                        loaded.nodes,
+                        loaded.nodes
+                    ),
+                });
+            }
+            if loaded.nodes < users {
+                // Users beyond the file's nodes follow no one and have no followers.
+                let mut edges = Vec::with_capacity(loaded.graph.edges() as usize);
+                for u in 0..loaded.graph.users() {
+                    edges.extend(loaded.graph.followees(u).iter().map(|&v| (u, v)));
+                }
+                FollowGraph::from_edges(users, edges)
+            } else {
+                loaded.graph
+            }
+        }
+    })
+}
+
+/// Simulates a scenario and returns its report. `progress` receives the simulated time (ns).
+pub fn simulate(s: &Scenario, progress: &mut dyn FnMut(u64)) -> Result<Report, RunError> {
+    let started = Instant::now();
+    let graph = build_graph(s)?;
+    let mean_followers = graph.mean_follows();
+    let service = Service::new(s, graph);
+    let mut engine = Engine::new(s, service);
+    engine.preload();
+    let storage_before = engine.storage();
+    let outcome = engine.run(progress);
+    let facts = report::RunFacts {
+        scenario: s,
+        service: &outcome.service,
+        storage_before: &storage_before,
+        estimate: estimate::estimate(s, mean_followers),
+        wall_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        requests: outcome.requests,
+    };
+    Ok(report::build(facts, &outcome.recorder))
+}

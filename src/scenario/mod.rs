@@ -1,0 +1,306 @@
+//! Scenario and model files: loading, units, distributions and validation.
+//!
+//! `load` reads a scenario (and the model it names), applies `--seed` and `--set` overrides,
+//! parses it into the file form (`file`, unknown keys refused) and validates it into the
+//! resolved [`Scenario`] that the rest of the tool runs. Every problem found is reported as
+//! `file:line:column: message`; nothing downstream re-checks input.
+
+pub mod dist;
+pub mod file;
+pub mod units;
+pub mod yaml;
+
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use dist::Dist;
+pub use file::{GraphFormat, OpName};
+pub use resolve::{load_model, machine_memory_bytes};
+
+use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind};
+
+/// The operations of the service API, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    PostTweet,
+    HomeTimeline,
+    UserTimeline,
+    LikeTweet,
+    Follow,
+    Unfollow,
+}
+
+impl Op {
+    pub const ALL: [Op; 6] =
+        [Op::PostTweet, Op::HomeTimeline, Op::UserTimeline, Op::LikeTweet, Op::Follow, Op::Unfollow];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::PostTweet => "post_tweet",
+            Op::HomeTimeline => "home_timeline",
+            Op::UserTimeline => "user_timeline",
+            Op::LikeTweet => "like_tweet",
+            Op::Follow => "follow",
+            Op::Unfollow => "unfollow",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl From<OpName> for Op {
+    fn from(n: OpName) -> Op {
+        match n {
+            OpName::PostTweet => Op::PostTweet,
+            OpName::HomeTimeline => Op::HomeTimeline,
+            OpName::UserTimeline => Op::UserTimeline,
+            OpName::LikeTweet => Op::LikeTweet,
+            OpName::Follow => Op::Follow,
+            OpName::Unfollow => Op::Unfollow,
+        }
+    }
+}
+
+/// One problem in an input file, with its position where one exists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub origin: yaml::Origin,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.origin {
+            yaml::Origin::File { line, column } => {
+                write!(f, "{}:{line}:{column}: {}", self.file.display(), self.message)
+            }
+            yaml::Origin::Override(a) => write!(f, "{}: --set {a}: {}", self.file.display(), self.message),
+            yaml::Origin::Unknown => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// Everything that can be wrong with a scenario. Each problem names file, line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read: check the path (relative paths are relative to the file naming them).
+    #[error("{}: cannot read: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The file has problems; each one says where and what is allowed.
+    #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
+/// Overrides applied before validation.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    /// `key.path=value` assignments, as given to `--set`.
+    pub set: Vec<String>,
+}
+
+/// The follow graph to build or load.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "generator", rename_all = "snake_case")]
+pub enum GraphSpec {
+    PowerLaw { mean_follows: f64, follower_exponent: f64 },
+    Uniform { mean_follows: f64 },
+    File { path: PathBuf, format: GraphFormat, undirected: bool },
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Population {
+    pub users: u32,
+    pub graph: GraphSpec,
+    pub tweets_per_user: u32,
+}
+
+/// Who acts: uniform over users, or Zipf over a fixed random ranking of users.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "dist", rename_all = "snake_case")]
+pub enum Actor {
+    Uniform,
+    Zipf { s: f64 },
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Spike {
+    pub at_ns: u64,
+    pub for_ns: u64,
+    pub multiplier: f64,
+    /// Operations the spike applies to; empty means all.
+    pub ops: Vec<Op>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Pattern {
+    /// `None` for constant; `Some((peak_to_mean, period_ns))` for diurnal.
+    pub diurnal: Option<(f64, u64)>,
+    pub spikes: Vec<Spike>,
+}
+
+impl Pattern {
+    /// The multiplier of `op`'s rate at simulated time `t_ns` (measured from the start of warm-up).
+    pub fn multiplier(&self, op: Op, t_ns: u64) -> f64 {
+        let mut m = match self.diurnal {
+            None => 1.0,
+            Some((peak, period)) => {
+                let phase = (t_ns % period) as f64 / period as f64;
+                1.0 + (peak - 1.0) * (2.0 * std::f64::consts::PI * phase).sin()
+            }
+        };
+        for s in &self.spikes {
+            if t_ns >= s.at_ns && t_ns < s.at_ns + s.for_ns && (s.ops.is_empty() || s.ops.contains(&op)) {
+                m *= s.multiplier;
+            }
+        }
+        m
+    }
+
+    /// An upper bound of `multiplier(op, t)` over all t.
+    pub fn max_multiplier(&self, op: Op) -> f64 {
+        let base = self.diurnal.map_or(1.0, |(peak, _)| peak);
+        // Overlapping spikes multiply; bound by the product of all that apply.
+        let spikes: f64 = self
+            .spikes
+            .iter()
+            .filter(|s| s.ops.is_empty() || s.ops.contains(&op))
+            .map(|s| s.multiplier.max(1.0))
+            .product();
+        base * spikes
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OpSpec {
+    pub rate: f64,
+    pub page_size: u32,
+    pub text_bytes: Dist,
+    pub image_probability: f64,
+    pub image_bytes: Dist,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Workload {
+    pub actor: Actor,
+    pub pattern: Pattern,
+    /// Indexed by `Op::index()`.
+    pub ops: Vec<OpSpec>,
+}
+
+impl Workload {
+    pub fn op(&self, op: Op) -> &OpSpec {
+        &self.ops[op.index()]
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Partitioning {
+    pub strategy: PartitionKind,
+    pub shards: u32,
+    pub replication: u32,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Fanout {
+    pub strategy: FanoutKind,
+    pub celebrity_followers: u64,
+    pub timeline_length: u32,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CacheSpec {
+    pub policy: CacheKind,
+    pub nodes: u32,
+    pub capacity_per_node: u64,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct System {
+    pub partitioning: Partitioning,
+    pub fanout: Fanout,
+    pub timeline_cache: Option<CacheSpec>,
+    pub tweet_cache: Option<CacheSpec>,
+    pub load_balancing: BalanceKind,
+}
+
+/// A latency target for one operation; any subset of the statistics, in microseconds.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Slo {
+    pub p50_us: Option<f64>,
+    pub p90_us: Option<f64>,
+    pub p99_us: Option<f64>,
+    pub p999_us: Option<f64>,
+    pub mean_us: Option<f64>,
+}
+
+/// Cost of one kind of node. Missing tiers in the model cost nothing (their visits are free).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TierModel {
+    pub count: u32,
+    pub servers: u32,
+    /// Service time of a read (app: a request; cache: a get), nanoseconds.
+    pub read: Dist,
+    /// Service time of a write (cache: a set), nanoseconds.
+    pub write: Dist,
+    /// Added per item touched (fan-out tier: per delivery), nanoseconds.
+    pub per_item_ns: f64,
+    pub memory_bytes: Option<f64>,
+    pub storage_bytes: Option<f64>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Model {
+    pub name: String,
+    pub path: PathBuf,
+    pub rtt_ns: f64,
+    /// Bytes per second of each node's link; `None` means unlimited.
+    pub bandwidth_bytes_per_s: Option<f64>,
+    pub app: Option<TierModel>,
+    pub shard: Option<TierModel>,
+    pub cache: Option<TierModel>,
+    pub blob: Option<TierModel>,
+    pub fanout: Option<TierModel>,
+}
+
+/// A validated scenario with every unit resolved: the one canonical plan of a run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub path: PathBuf,
+    /// sha256 of the scenario file's bytes, hex.
+    pub file_sha256: String,
+    pub overrides: Vec<String>,
+    pub seed: u64,
+    pub duration_ns: u64,
+    pub warmup_ns: u64,
+    pub model: Model,
+    pub population: Population,
+    pub workload: Workload,
+    pub system: System,
+    pub slo: BTreeMap<Op, Slo>,
+}
+
+/// Loads and validates a scenario file and its model.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    resolve::load(path, overrides)
+}
+
+/// The nearest of `allowed` to `word`, as a ` (did you mean `x`?)` suffix, or empty.
+pub fn suggest(word: &str, allowed: &[&str]) -> String {
+    allowed
+        .iter()
+        .map(|a| (strsim::levenshtein(word, a), *a))
+        .filter(|(d, a)| *d <= 3.max(a.len() / 3) && *d < a.len())
+        .min()
+        .map(|(_, a)| format!(" (did you mean `{a}`?)"))
+        .unwrap_or_default()
+}

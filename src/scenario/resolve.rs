@@ -1,0 +1,687 @@
+//! Stage 2: from the file form to the resolved `Scenario`, with every problem located.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::Digest;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::file::{self, Generator, GraphFormat, PatternKind, ScenarioFile};
+use super::units::{self, parse_bandwidth_bytes_per_s, parse_duration_ns, parse_size_bytes};
+use super::yaml::{Document, MAX_FILE_BYTES, Origin};
+use super::*;
+
+/// Bytes of memory the service needs per stored item, used to refuse populations that cannot fit.
+/// Measured figures for this implementation: two CSR directions at 4 B per edge each plus build
+/// buffers; a timeline entry at 8 B; a tweet record in its shard's hash map at about 64 B.
+const MEM_PER_EDGE: f64 = 24.0;
+const MEM_PER_TIMELINE_ENTRY: f64 = 8.0;
+const MEM_PER_TWEET: f64 = 72.0;
+const MEM_PER_USER: f64 = 160.0;
+
+/// The memory of this machine, from /proc/meminfo (16 GiB if it cannot be read).
+pub fn machine_memory_bytes() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map_or(16.0 * 1_073_741_824.0, |kb| kb * 1024.0)
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Duration,
+    Size,
+    Count,
+}
+
+struct Cx<'a> {
+    doc: &'a Document,
+    file: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Cx<'a> {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        let origin = self.doc.origin(path);
+        let message = message.into();
+        let message = if path.is_empty() { message } else { format!("{path}: {message}") };
+        self.problems.push(Problem { file: self.file.to_path_buf(), origin, message });
+    }
+
+    fn quantity(&mut self, path: &str, v: &Value, unit: Unit) -> Option<f64> {
+        match parse_unit(v, unit) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                self.problem(path, e);
+                None
+            }
+        }
+    }
+
+    fn duration_ns(&mut self, path: &str, v: &Value) -> Option<u64> {
+        self.quantity(path, v, Unit::Duration).map(|x| x.round() as u64)
+    }
+
+    fn positive_duration_ns(&mut self, path: &str, v: &Value) -> Option<u64> {
+        let d = self.duration_ns(path, v)?;
+        if d == 0 {
+            self.problem(path, "must be greater than 0");
+            return None;
+        }
+        Some(d)
+    }
+
+    fn dist(&mut self, path: &str, v: &Value, unit: Unit) -> Option<Dist> {
+        match dist::parse(v, &|x| parse_unit(x, unit)) {
+            Ok(Dist::Zipf { .. }) => {
+                self.problem(path, "zipf is for choosing actors (workload.actor); use constant, uniform, exponential, lognormal or pareto here");
+                None
+            }
+            Ok(d) => Some(d),
+            Err((key, e)) => {
+                let p = key.map_or(path.to_owned(), |k| format!("{path}.{k}"));
+                self.problem(&p, e);
+                None
+            }
+        }
+    }
+
+    fn at_least(&mut self, path: &str, v: f64, min: f64, what: &str) -> bool {
+        if !(v >= min) || !v.is_finite() {
+            self.problem(path, format!("{v} is not allowed; {what}"));
+            return false;
+        }
+        true
+    }
+}
+
+fn parse_unit(v: &Value, unit: Unit) -> Result<f64, String> {
+    match (v, unit) {
+        (Value::String(s), Unit::Duration) => parse_duration_ns(s),
+        (Value::String(s), Unit::Size) => parse_size_bytes(s),
+        (Value::Number(n), Unit::Count) => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            if x >= 0.0 { Ok(x) } else { Err(format!("{x} is negative; expected a count >= 0")) }
+        }
+        (Value::Number(n), _) if n.as_f64() == Some(0.0) => Ok(0.0),
+        (other, Unit::Duration) => Err(format!("{other} is not {}", units::DURATION_HELP)),
+        (other, Unit::Size) => Err(format!("{other} is not {}", units::SIZE_HELP)),
+        (other, Unit::Count) => Err(format!("{other} is not a number")),
+    }
+}
+
+fn invalid(file: &Path, origin: Origin, message: String) -> ScenarioError {
+    ScenarioError::Invalid(vec![Problem { file: file.to_path_buf(), origin, message }])
+}
+
+fn read(path: &Path) -> Result<String, ScenarioError> {
+    let meta = std::fs::metadata(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(invalid(
+            path,
+            Origin::Unknown,
+            format!("file is {} bytes; scenario and model files are limited to {MAX_FILE_BYTES} bytes", meta.len()),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    String::from_utf8(bytes).map_err(|e| invalid(path, Origin::Unknown, format!("file is not UTF-8 text ({e})")))
+}
+
+fn parse_doc(path: &Path, text: &str) -> Result<Document, ScenarioError> {
+    let doc = Document::parse(text).map_err(|e| {
+        let origin = if e.line > 0 { Origin::File { line: e.line, column: e.column } } else { Origin::Unknown };
+        invalid(path, origin, e.message)
+    })?;
+    if !doc.value.is_object() {
+        return Err(invalid(
+            path,
+            Origin::File { line: 1, column: 1 },
+            "expected a mapping of keys (name:, duration:, ...) at the top level".into(),
+        ));
+    }
+    Ok(doc)
+}
+
+/// Rewrites serde's messages into ones that say what is allowed and suggest the nearest key.
+fn explain(message: &str) -> String {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    for (prefix, what) in [("unknown field", "key"), ("unknown variant", "value")] {
+        if message.starts_with(prefix) && !quoted.is_empty() {
+            let bad = quoted[0];
+            let allowed = &quoted[1..];
+            return format!("unknown {what} `{bad}`{}; allowed: {}", suggest(bad, allowed), allowed.join(", "));
+        }
+    }
+    message
+        .replace("expected u32", "expected a whole number (0 to 4294967295)")
+        .replace("expected u64", "expected a whole number >= 0")
+        .replace("expected f64", "expected a number")
+        .replace("expected a string", "expected text")
+}
+
+fn from_doc<T: DeserializeOwned>(doc: &Document, file: &Path) -> Result<T, ScenarioError> {
+    serde_path_to_error::deserialize(doc.value.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        let message = explain(&e.inner().to_string());
+        let origin = doc.origin(&path);
+        let message = if path.is_empty() { message } else { format!("{path}: {message}") };
+        invalid(file, origin, message)
+    })
+}
+
+pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let text = read(path)?;
+    let mut doc = parse_doc(path, &text)?;
+    if let Some(seed) = overrides.seed {
+        doc.apply_override(&format!("seed={seed}")).map_err(|m| invalid(path, Origin::Unknown, m))?;
+    }
+    for assignment in &overrides.set {
+        doc.apply_override(assignment).map_err(|m| invalid(path, Origin::Unknown, m))?;
+    }
+    let f: ScenarioFile = from_doc(&doc, path)?;
+    let mut cx = Cx { doc: &doc, file: path, problems: Vec::new() };
+    let base = path.parent().unwrap_or(Path::new("."));
+
+    if f.name.is_empty() || !f.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        cx.problem(
+            "name",
+            format!("`{}` is not allowed; a name uses only a-z, 0-9 and - (it names the report folder)", f.name),
+        );
+    }
+    let duration_ns = cx.positive_duration_ns("duration", &f.duration).unwrap_or(1);
+    let warmup_ns = f.warmup.as_ref().and_then(|w| cx.duration_ns("warmup", w)).unwrap_or(0);
+
+    // The model.
+    let model_path = base.join(&f.model);
+    let model = match std::fs::metadata(&model_path) {
+        Err(e) => {
+            cx.problem("model", format!("cannot read model file {}: {e}", model_path.display()));
+            None
+        }
+        Ok(_) => match load_model(&model_path) {
+            Ok(m) => Some(m),
+            Err(ScenarioError::Invalid(ps)) => {
+                cx.problems.extend(ps);
+                None
+            }
+            Err(e) => {
+                cx.problem("model", e.to_string());
+                None
+            }
+        },
+    };
+
+    // Population.
+    let users = f.population.users;
+    if users == 0 || users > u32::MAX as u64 / 2 {
+        cx.problem("population.users", format!("{users} is not allowed; expected 1 to {}", u32::MAX / 2));
+    }
+    let users = users.clamp(1, u32::MAX as u64 / 2) as u32;
+    let g = &f.population.graph;
+    let mean_follows_of = |cx: &mut Cx, v: Option<f64>| -> f64 {
+        match v {
+            None => {
+                cx.problem("population.graph", "this generator needs `mean_follows` (mean followees per user)");
+                1.0
+            }
+            Some(m) if !(m > 0.0) || m >= users as f64 => {
+                cx.problem(
+                    "population.graph.mean_follows",
+                    format!("{m} is not allowed; expected more than 0 and less than population.users ({users})"),
+                );
+                1.0
+            }
+            Some(m) => m,
+        }
+    };
+    let graph = match g.generator {
+        Generator::PowerLaw => {
+            let mean_follows = mean_follows_of(&mut cx, g.mean_follows);
+            let follower_exponent = g.follower_exponent.unwrap_or(2.2);
+            if !(follower_exponent > 1.0 && follower_exponent <= 10.0) {
+                cx.problem("population.graph.follower_exponent", format!("{follower_exponent} is not allowed; expected more than 1 and at most 10 (2.0 to 2.5 is typical of follower graphs)"));
+            }
+            GraphSpec::PowerLaw { mean_follows, follower_exponent }
+        }
+        Generator::Uniform => GraphSpec::Uniform { mean_follows: mean_follows_of(&mut cx, g.mean_follows) },
+        Generator::File => match &g.path {
+            None => {
+                cx.problem(
+                    "population.graph",
+                    "generator: file needs `path` (an edge list or .mtx file, relative to this scenario)",
+                );
+                GraphSpec::Uniform { mean_follows: 1.0 }
+            }
+            Some(p) => {
+                let gp = base.join(p);
+                if !gp.is_file() {
+                    cx.problem("population.graph.path", format!("graph file {} not found", gp.display()));
+                }
+                let format =
+                    g.format.unwrap_or(if p.ends_with(".mtx") { GraphFormat::Mtx } else { GraphFormat::Edgelist });
+                GraphSpec::File { path: gp, format, undirected: g.undirected.unwrap_or(false) }
+            }
+        },
+    };
+    if g.generator != Generator::File && (g.path.is_some() || g.format.is_some() || g.undirected.is_some()) {
+        cx.problem("population.graph", "path, format and undirected apply only to generator: file");
+    }
+    if g.generator != Generator::PowerLaw && g.follower_exponent.is_some() {
+        cx.problem("population.graph.follower_exponent", "applies only to generator: power_law");
+    }
+
+    // Workload.
+    let w = &f.workload;
+    let actor = match &w.actor {
+        None => Actor::Uniform,
+        Some(Value::String(s)) if s == "uniform" => Actor::Uniform,
+        Some(v) => match dist::parse(v, &|x| parse_unit(x, Unit::Count)) {
+            Ok(Dist::Zipf { s }) => Actor::Zipf { s },
+            Ok(Dist::Uniform { .. }) => Actor::Uniform,
+            Ok(_) => {
+                cx.problem("workload.actor", "expected `uniform` or { dist: zipf, s: 0.8 }");
+                Actor::Uniform
+            }
+            Err((key, e)) => {
+                let p = key.map_or("workload.actor".to_owned(), |k| format!("workload.actor.{k}"));
+                cx.problem(&p, e);
+                Actor::Uniform
+            }
+        },
+    };
+    let mut pattern = Pattern { diurnal: None, spikes: Vec::new() };
+    if let Some(p) = &w.pattern {
+        match p.kind.unwrap_or(PatternKind::Constant) {
+            PatternKind::Constant => {
+                if p.peak_to_mean.is_some() || p.period.is_some() {
+                    cx.problem("workload.pattern", "peak_to_mean and period apply only to kind: diurnal");
+                }
+            }
+            PatternKind::Diurnal => {
+                let peak = p.peak_to_mean.unwrap_or(1.5);
+                if !(1.0..=2.0).contains(&peak) {
+                    cx.problem("workload.pattern.peak_to_mean", format!("{peak} is not allowed; expected 1 to 2 (the rate swings between 2 - peak and peak times the mean)"));
+                }
+                let period = match &p.period {
+                    Some(v) => cx.positive_duration_ns("workload.pattern.period", v).unwrap_or(1),
+                    None => 86_400_000_000_000,
+                };
+                pattern.diurnal = Some((peak, period));
+            }
+        }
+        for (i, s) in p.spikes.iter().enumerate() {
+            let path = format!("workload.pattern.spikes[{i}]");
+            let at_ns = cx.duration_ns(&format!("{path}.at"), &s.at).unwrap_or(0);
+            let for_ns = cx.positive_duration_ns(&format!("{path}.for"), &s.length).unwrap_or(0);
+            if !(s.multiplier >= 0.0 && s.multiplier <= 10_000.0) {
+                cx.problem(
+                    &format!("{path}.multiplier"),
+                    format!("{} is not allowed; expected 0 to 10000", s.multiplier),
+                );
+            }
+            let ops = s.ops.clone().unwrap_or_default().into_iter().map(Op::from).collect();
+            // Spike times are written relative to the measured run; the engine's clock starts at warm-up.
+            pattern.spikes.push(Spike { at_ns: at_ns + warmup_ns, for_ns, multiplier: s.multiplier, ops });
+        }
+    }
+    let default_spec = || OpSpec {
+        rate: 0.0,
+        page_size: 20,
+        text_bytes: Dist::constant(140.0),
+        image_probability: 0.0,
+        image_bytes: Dist::constant(0.0),
+    };
+    let mut ops: Vec<OpSpec> = Op::ALL.iter().map(|_| default_spec()).collect();
+    let o = &w.ops;
+    let mut rate = |cx: &mut Cx, op: Op, r: f64| {
+        let path = format!("workload.ops.{}.rate", op.name());
+        if cx.at_least(&path, r, 0.0, "a rate is a number of operations per second, >= 0") {
+            if r > 1e9 {
+                cx.problem(&path, format!("{r} per second is beyond what this tool simulates; expected at most 1e9"));
+            }
+            ops[op.index()].rate = r;
+        }
+    };
+    if let Some(p) = &o.post_tweet {
+        rate(&mut cx, Op::PostTweet, p.rate);
+    }
+    for (op, r) in [(Op::HomeTimeline, &o.home_timeline), (Op::UserTimeline, &o.user_timeline)] {
+        if let Some(r) = r {
+            rate(&mut cx, op, r.rate);
+        }
+    }
+    for (op, r) in [(Op::LikeTweet, &o.like_tweet), (Op::Follow, &o.follow), (Op::Unfollow, &o.unfollow)] {
+        if let Some(r) = r {
+            rate(&mut cx, op, r.rate);
+        }
+    }
+    if let Some(p) = &o.post_tweet {
+        let spec = &mut ops[Op::PostTweet.index()];
+        if let Some(t) = &p.text_bytes {
+            if let Some(d) = cx.dist("workload.ops.post_tweet.text_bytes", t, Unit::Count) {
+                spec.text_bytes = d;
+            }
+        }
+        if let Some(ip) = p.image_probability {
+            if !(0.0..=1.0).contains(&ip) {
+                cx.problem(
+                    "workload.ops.post_tweet.image_probability",
+                    format!("{ip} is not a probability; expected 0 to 1"),
+                );
+            } else {
+                spec.image_probability = ip;
+            }
+        }
+        match &p.image_bytes {
+            Some(v) => {
+                if let Some(d) = cx.dist("workload.ops.post_tweet.image_bytes", v, Unit::Size) {
+                    spec.image_bytes = d;
+                }
+            }
+            None if spec.image_probability > 0.0 => {
+                cx.problem(
+                    "workload.ops.post_tweet",
+                    "image_probability > 0 needs image_bytes (e.g. { dist: lognormal, median: 200KB, p99: 2MB })",
+                );
+            }
+            None => {}
+        }
+    }
+    for (op, r) in [(Op::HomeTimeline, &o.home_timeline), (Op::UserTimeline, &o.user_timeline)] {
+        if let Some(ps) = r.as_ref().and_then(|r| r.page_size) {
+            if ps == 0 {
+                cx.problem(&format!("workload.ops.{}.page_size", op.name()), "must be at least 1");
+            }
+            ops[op.index()].page_size = ps.max(1);
+        }
+    }
+    if ops.iter().all(|s| s.rate == 0.0) {
+        cx.problem("workload.ops", "at least one operation needs a rate above 0 (post_tweet, home_timeline, user_timeline, like_tweet, follow, unfollow)");
+    }
+
+    // System.
+    let s = &f.system;
+    let shards = s.partitioning.shards;
+    if shards == 0 || shards > 65_536 {
+        cx.problem("system.partitioning.shards", format!("{shards} is not allowed; expected 1 to 65536"));
+    }
+    let replication = s.partitioning.replication.unwrap_or(1);
+    if replication == 0 || replication > shards.max(1) {
+        cx.problem(
+            "system.partitioning.replication",
+            format!("{replication} is not allowed; expected 1 to the number of shards ({shards}): replicas of a shard sit on distinct shard nodes"),
+        );
+    }
+    let timeline_length = s.fanout.timeline_length.unwrap_or(800);
+    if timeline_length == 0 {
+        cx.problem("system.fanout.timeline_length", "must be at least 1");
+    }
+    for op in [Op::HomeTimeline, Op::UserTimeline] {
+        let ps = ops[op.index()].page_size;
+        if ps > timeline_length.max(1) {
+            cx.problem(
+                &format!("workload.ops.{}.page_size", op.name()),
+                format!("{ps} is above system.fanout.timeline_length ({timeline_length}); a page cannot be longer than the timeline kept"),
+            );
+        }
+    }
+    let celebrity_followers = match (s.fanout.strategy, s.fanout.celebrity_followers) {
+        (FanoutKind::Hybrid, None) => {
+            cx.problem(
+                "system.fanout",
+                "strategy: hybrid needs `celebrity_followers` (authors with more followers are pulled at read time)",
+            );
+            0
+        }
+        (FanoutKind::Hybrid, Some(c)) => c,
+        (_, Some(_)) => {
+            cx.problem("system.fanout.celebrity_followers", "applies only to strategy: hybrid");
+            0
+        }
+        (_, None) => 0,
+    };
+    let cache = |cx: &mut Cx, layer: &str, c: &Option<file::CacheFile>| -> Option<CacheSpec> {
+        let c = c.as_ref()?;
+        let path = format!("system.caches.{layer}");
+        let nodes = c.nodes.unwrap_or(1);
+        if nodes == 0 || nodes > 65_536 {
+            cx.problem(&format!("{path}.nodes"), format!("{nodes} is not allowed; expected 1 to 65536"));
+        }
+        let cap = cx.quantity(&format!("{path}.capacity_per_node"), &c.capacity_per_node, Unit::Size).unwrap_or(0.0);
+        if cap < 1.0 {
+            cx.problem(&format!("{path}.capacity_per_node"), "must be greater than 0 bytes");
+        }
+        (c.policy != CacheKind::None).then_some(CacheSpec {
+            policy: c.policy,
+            nodes: nodes.max(1),
+            capacity_per_node: cap as u64,
+        })
+    };
+    let caches = s.caches.as_ref();
+    let timeline_cache = cache(&mut cx, "timeline", &caches.and_then(|c| c.timeline.as_ref().map(clone_cache)));
+    let tweet_cache = cache(&mut cx, "tweet", &caches.and_then(|c| c.tweet.as_ref().map(clone_cache)));
+
+    if !f.faults.is_empty() {
+        cx.problem("faults", "fault injection is not available in this version; leave `faults` out or empty");
+    }
+
+    let mut slo = BTreeMap::new();
+    for (name, target) in &f.slo {
+        let op = Op::from(*name);
+        let mut t = Slo::default();
+        for (stat, v, slot) in [
+            ("p50", &target.p50, &mut t.p50_us),
+            ("p90", &target.p90, &mut t.p90_us),
+            ("p99", &target.p99, &mut t.p99_us),
+            ("p999", &target.p999, &mut t.p999_us),
+            ("mean", &target.mean, &mut t.mean_us),
+        ] {
+            if let Some(v) = v {
+                *slot = cx.positive_duration_ns(&format!("slo.{}.{stat}", op.name()), v).map(|ns| ns as f64 / 1000.0);
+            }
+        }
+        slo.insert(op, t);
+    }
+
+    // Memory: refuse populations this machine cannot hold, before building anything.
+    let follows = match &graph {
+        GraphSpec::PowerLaw { mean_follows, .. } | GraphSpec::Uniform { mean_follows } => *mean_follows,
+        GraphSpec::File { path, .. } => {
+            std::fs::metadata(path).map(|m| m.len() as f64 / 10.0).unwrap_or(0.0) / users as f64
+        }
+    };
+    let edges = users as f64 * follows;
+    let post_rate = ops[Op::PostTweet.index()].rate * pattern.max_multiplier(Op::PostTweet);
+    let tweets =
+        users as f64 * f.population.tweets_per_user as f64 + post_rate * (duration_ns + warmup_ns) as f64 / 1e9;
+    let pushes = !matches!(s.fanout.strategy, FanoutKind::Pull);
+    let timeline_entries = if pushes { (tweets * follows).min(users as f64 * timeline_length as f64) } else { 0.0 };
+    let need = edges * MEM_PER_EDGE
+        + tweets * MEM_PER_TWEET
+        + timeline_entries * MEM_PER_TIMELINE_ENTRY
+        + users as f64 * MEM_PER_USER;
+    let have = machine_memory_bytes() * 0.8;
+    if need > have {
+        cx.problem(
+            "population.users",
+            format!(
+                "this population needs about {} of memory ({users} users, {:.0} follow edges, {:.0} tweets, {:.0} timeline entries); this machine allows {} (80% of its memory). Scale the population down.",
+                units::human_bytes(need),
+                edges,
+                tweets,
+                timeline_entries,
+                units::human_bytes(have)
+            ),
+        );
+    }
+
+    let model = match model {
+        Some(m) if cx.problems.is_empty() => m,
+        _ => return Err(ScenarioError::Invalid(cx.problems)),
+    };
+    if !cx.problems.is_empty() {
+        return Err(ScenarioError::Invalid(cx.problems));
+    }
+
+    Ok(Scenario {
+        name: f.name,
+        description: f.description.unwrap_or_default(),
+        path: path.to_path_buf(),
+        file_sha256: hex(&sha2::Sha256::digest(text.as_bytes())),
+        overrides: overrides.set.clone(),
+        seed: f.seed.unwrap_or(0),
+        duration_ns,
+        warmup_ns,
+        model,
+        population: Population { users, graph, tweets_per_user: f.population.tweets_per_user },
+        workload: Workload { actor, pattern, ops },
+        system: System {
+            partitioning: Partitioning { strategy: s.partitioning.strategy, shards, replication },
+            fanout: Fanout { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
+            timeline_cache,
+            tweet_cache,
+            load_balancing: s.load_balancing.unwrap_or(BalanceKind::RoundRobin),
+        },
+        slo,
+    })
+}
+
+fn clone_cache(c: &file::CacheFile) -> file::CacheFile {
+    file::CacheFile { policy: c.policy, nodes: c.nodes, capacity_per_node: c.capacity_per_node.clone() }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Loads a model file on its own (also used by `validate` on model files).
+pub fn load_model(path: &Path) -> Result<Model, ScenarioError> {
+    let text = read(path)?;
+    let doc = parse_doc(path, &text)?;
+    let f: file::ModelFile = from_doc(&doc, path)?;
+    let mut cx = Cx { doc: &doc, file: path, problems: Vec::new() };
+    let (rtt_ns, bandwidth) = match &f.network {
+        None => (0.0, None),
+        Some(n) => {
+            let rtt = cx.quantity("network.rtt", &n.rtt, Unit::Duration).unwrap_or(0.0);
+            let bw = n.bandwidth.as_ref().and_then(|b| match b {
+                Value::String(s) => match parse_bandwidth_bytes_per_s(s) {
+                    Ok(x) if x > 0.0 => Some(x),
+                    Ok(_) => {
+                        cx.problem("network.bandwidth", "must be greater than 0 (leave it out for unlimited)");
+                        None
+                    }
+                    Err(e) => {
+                        cx.problem("network.bandwidth", e);
+                        None
+                    }
+                },
+                other => {
+                    cx.problem("network.bandwidth", format!("{other} is not {}", units::BANDWIDTH_HELP));
+                    None
+                }
+            });
+            (rtt, bw)
+        }
+    };
+    let tier = |cx: &mut Cx,
+                name: &str,
+                count: Option<u32>,
+                servers: u32,
+                read: (&str, &Value),
+                write: (&str, &Value),
+                per_item: Option<(&str, &Value)>|
+     -> TierModel {
+        let p = format!("nodes.{name}");
+        if servers == 0 || servers > 100_000 {
+            cx.problem(
+                &format!("{p}.servers"),
+                format!("{servers} is not allowed; expected 1 to 100000 (concurrent requests a node serves)"),
+            );
+        }
+        let count = count.unwrap_or(1);
+        if count == 0 || count > 100_000 {
+            cx.problem(&format!("{p}.count"), format!("{count} is not allowed; expected 1 to 100000"));
+        }
+        let read = cx.dist(&format!("{p}.{}", read.0), read.1, Unit::Duration).unwrap_or(Dist::constant(0.0));
+        let write = cx.dist(&format!("{p}.{}", write.0), write.1, Unit::Duration).unwrap_or(Dist::constant(0.0));
+        let per_item_ns =
+            per_item.and_then(|(k, v)| cx.quantity(&format!("{p}.{k}"), v, Unit::Duration)).unwrap_or(0.0);
+        TierModel {
+            count: count.max(1),
+            servers: servers.max(1),
+            read,
+            write,
+            per_item_ns,
+            memory_bytes: None,
+            storage_bytes: None,
+        }
+    };
+    let n = &f.nodes;
+    let app = n
+        .app
+        .as_ref()
+        .map(|a| tier(&mut cx, "app", a.count, a.servers, ("service", &a.service), ("service", &a.service), None));
+    let shard = n.shard.as_ref().map(|s| {
+        let mut t = tier(
+            &mut cx,
+            "shard",
+            None,
+            s.servers,
+            ("read", &s.read),
+            ("write", &s.write),
+            s.per_item.as_ref().map(|v| ("per_item", v)),
+        );
+        t.storage_bytes = s.storage.as_ref().and_then(|v| cx.quantity("nodes.shard.storage", v, Unit::Size));
+        t.memory_bytes = s.memory.as_ref().and_then(|v| cx.quantity("nodes.shard.memory", v, Unit::Size));
+        t
+    });
+    let cache = n.cache.as_ref().map(|c| {
+        let mut t = tier(
+            &mut cx,
+            "cache",
+            None,
+            c.servers,
+            ("get", &c.get),
+            ("set", &c.set),
+            c.per_item.as_ref().map(|v| ("per_item", v)),
+        );
+        t.memory_bytes = c.memory.as_ref().and_then(|v| cx.quantity("nodes.cache.memory", v, Unit::Size));
+        t
+    });
+    let blob = n
+        .blob
+        .as_ref()
+        .map(|b| tier(&mut cx, "blob", b.count, b.servers, ("read", &b.read), ("write", &b.write), None));
+    let fanout = n.fanout.as_ref().map(|fo| {
+        let zero = Value::from(0);
+        tier(
+            &mut cx,
+            "fanout",
+            fo.count,
+            fo.servers,
+            ("per_delivery", &zero),
+            ("per_delivery", &zero),
+            Some(("per_delivery", &fo.per_delivery)),
+        )
+    });
+    if !cx.problems.is_empty() {
+        return Err(ScenarioError::Invalid(cx.problems));
+    }
+    Ok(Model {
+        name: f.name,
+        path: PathBuf::from(path),
+        rtt_ns,
+        bandwidth_bytes_per_s: bandwidth,
+        app,
+        shard,
+        cache,
+        blob,
+        fanout,
+    })
+}

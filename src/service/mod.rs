@@ -1,0 +1,859 @@
+//! The tweet/timeline service: real in-memory state (tweets with Snowflake ids, per-user home
+//! timelines, favourites, like counts, the follow graph, images as sizes in a blob tier) built
+//! from the strategies a scenario names. Each operation changes the state and returns a
+//! [`Plan`] of the resource visits it costs. The service knows nothing of time beyond the
+//! timestamp it is handed, and nothing of who drives it: the simulator from one thread, the
+//! live harness from many (every store is behind its own lock, so the service is `Sync`).
+
+pub mod ids;
+pub mod plan;
+
+use rustc_hash::FxHashMap;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::graph::FollowGraph;
+use crate::scenario::Scenario;
+use crate::strategy::{self, Balancer, Cache, FanoutPolicy, Partitioner, bucket, mix};
+pub use plan::{Access, Plan, Tier, Visit};
+
+/// Bytes of a tweet record besides its text: id 8, author 8, time 8, like count 4, image ref 8.
+pub const TWEET_META_BYTES: u64 = 36;
+/// Bytes of one entry in a user's own tweet index (a tweet id).
+pub const INDEX_ENTRY_BYTES: u64 = 8;
+/// Bytes of one home-timeline entry: tweet id 8 + author id 8 + flags 4 (Twitter, 2012).
+pub const TIMELINE_ENTRY_BYTES: u64 = 20;
+/// Bytes of one side of a follow edge (a user id in a followee or follower list).
+pub const EDGE_SIDE_BYTES: u64 = 8;
+/// Bytes of a favourite (user id 8 + tweet id 8).
+pub const FAVOURITE_BYTES: u64 = 16;
+/// Bytes of a user record: id, name, email, last login.
+pub const USER_RECORD_BYTES: u64 = 128;
+/// Recipients per pipelined fan-out batch (Twitter, 2012).
+pub const FANOUT_BATCH: u32 = 4096;
+/// Milliseconds of history before simulated time 0 (preloaded tweets are spread over it).
+pub const HISTORY_MS: u64 = 86_400_000;
+
+/// What storage holds, by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Tweets,
+    Timelines,
+    Graph,
+    Likes,
+    Images,
+    Users,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Tweets, Kind::Timelines, Kind::Graph, Kind::Likes, Kind::Images, Kind::Users];
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Tweets => "tweets",
+            Kind::Timelines => "timelines",
+            Kind::Graph => "graph",
+            Kind::Likes => "likes",
+            Kind::Images => "images",
+            Kind::Users => "users",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tweet {
+    author: u32,
+    text: u32,
+    image: u32,
+    likes: u32,
+}
+
+impl Tweet {
+    fn bytes(&self) -> u64 {
+        TWEET_META_BYTES + self.text as u64
+    }
+}
+
+#[derive(Default)]
+struct UserState {
+    /// Own tweet ids, oldest first.
+    tweets: Vec<u64>,
+    /// Materialised home timeline (tweet id, author), oldest first, at most `timeline_length`.
+    home: VecDeque<(u64, u32)>,
+    /// Liked tweet ids, sorted.
+    favourites: Vec<u64>,
+    /// Follow changes since the graph was built.
+    added_followees: Vec<u32>,
+    removed_followees: Vec<u32>,
+    added_followers: Vec<u32>,
+    removed_followers: Vec<u32>,
+}
+
+/// Counters of one cache layer.
+#[derive(Default)]
+struct CacheLayer {
+    nodes: Vec<Mutex<Box<dyn Cache>>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+}
+
+impl CacheLayer {
+    fn new(spec: &Option<crate::scenario::CacheSpec>) -> Option<CacheLayer> {
+        let spec = spec.as_ref()?;
+        let nodes = (0..spec.nodes)
+            .map(|_| strategy::cache::build(spec.policy, spec.capacity_per_node).map(Mutex::new))
+            .collect::<Option<Vec<_>>>()?;
+        Some(CacheLayer { nodes, ..Default::default() })
+    }
+
+    #[inline]
+    fn node(&self, key: u64) -> u32 {
+        bucket(mix(key ^ 0x9e37_79b9_7f4a_7c15), self.nodes.len() as u32)
+    }
+
+    fn get(&self, key: u64) -> (u32, bool) {
+        let n = self.node(key);
+        let hit = lock(&self.nodes[n as usize]).get(key);
+        if hit { &self.hits } else { &self.misses }.fetch_add(1, Relaxed);
+        (n, hit)
+    }
+
+    fn contains(&self, key: u64) -> Option<u32> {
+        let n = self.node(key);
+        lock(&self.nodes[n as usize]).contains(key).then_some(n)
+    }
+
+    fn insert(&self, key: u64, bytes: u64) -> u32 {
+        let n = self.node(key);
+        let ev = lock(&self.nodes[n as usize]).insert(key, bytes);
+        self.evictions.fetch_add(ev, Relaxed);
+        n
+    }
+
+    fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Relaxed),
+            misses: self.misses.load(Relaxed),
+            evictions: self.evictions.load(Relaxed),
+            bytes: self.nodes.iter().map(|n| lock(n).bytes()).sum(),
+        }
+    }
+}
+
+/// A tweet as the API returns it (its id is the key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TweetInfo {
+    pub author: u32,
+    pub text_bytes: u32,
+    /// Size of the image in the blob tier; 0 for none.
+    pub image_bytes: u32,
+    pub likes: u32,
+}
+
+/// Hits, misses, evictions and bytes held by one cache layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    pub bytes: u64,
+}
+
+/// How many nodes each tier has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Topology {
+    pub app: u32,
+    pub shards: u32,
+    pub replication: u32,
+    pub timeline_cache: u32,
+    pub tweet_cache: u32,
+    pub blob: u32,
+    pub fanout: u32,
+}
+
+impl Topology {
+    pub fn of(s: &Scenario) -> Topology {
+        let m = &s.model;
+        Topology {
+            app: m.app.as_ref().map_or(1, |t| t.count),
+            shards: s.system.partitioning.shards,
+            replication: s.system.partitioning.replication,
+            timeline_cache: s.system.timeline_cache.as_ref().map_or(0, |c| c.nodes),
+            tweet_cache: s.system.tweet_cache.as_ref().map_or(0, |c| c.nodes),
+            blob: m.blob.as_ref().map_or(1, |t| t.count),
+            fanout: m.fanout.as_ref().map_or(1, |t| t.count),
+        }
+    }
+
+    pub fn nodes(&self, tier: Tier) -> u32 {
+        match tier {
+            Tier::App => self.app,
+            Tier::Shard => self.shards,
+            Tier::TimelineCache => self.timeline_cache,
+            Tier::TweetCache => self.tweet_cache,
+            Tier::Blob => self.blob,
+            Tier::Fanout => self.fanout,
+        }
+    }
+}
+
+/// Bytes stored, by kind and by shard (primary copies; replicas multiply).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Storage {
+    pub by_kind: Vec<(Kind, u64)>,
+    pub by_shard: Vec<u64>,
+    pub total_bytes: u64,
+    pub replicated_bytes: u64,
+}
+
+/// Counts kept for reconciliation and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    pub tweets: u64,
+    pub deliveries: u64,
+    pub likes: u64,
+    pub follows: u64,
+    pub unfollows: u64,
+}
+
+pub struct Service {
+    topology: Topology,
+    timeline_length: usize,
+    graph: FollowGraph,
+    users: Vec<Mutex<UserState>>,
+    /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone.
+    tweets: Vec<Mutex<FxHashMap<u64, Tweet>>>,
+    ids: ids::IdGenerator,
+    partitioner: Box<dyn Partitioner>,
+    fanout: Box<dyn FanoutPolicy>,
+    fanout_kind: strategy::FanoutKind,
+    balancer: Box<dyn Balancer>,
+    timeline_cache: Option<CacheLayer>,
+    tweet_cache: Option<CacheLayer>,
+    /// Bytes per kind (Kind as index) and shard (primary copies).
+    storage: Vec<Vec<AtomicU64>>,
+    images: AtomicU64,
+    recent: Mutex<VecDeque<u64>>,
+    counts: Mutex<Counts>,
+}
+
+#[inline]
+fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const RECENT_TWEETS: usize = 4096;
+
+impl Service {
+    /// Builds the service over a follow graph, with the strategies the scenario names.
+    pub fn new(s: &Scenario, graph: FollowGraph) -> Service {
+        let topology = Topology::of(s);
+        let shards = topology.shards;
+        let users = graph.users();
+        let stripes = shards.min(ids::MAX_WORKERS);
+        let svc = Service {
+            topology,
+            timeline_length: s.system.fanout.timeline_length as usize,
+            users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
+            tweets: (0..stripes).map(|_| Mutex::new(FxHashMap::default())).collect(),
+            ids: ids::IdGenerator::new(stripes),
+            partitioner: strategy::partition::build(s.system.partitioning.strategy, shards),
+            fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
+            fanout_kind: s.system.fanout.strategy,
+            balancer: strategy::balance::build(s.system.load_balancing),
+            timeline_cache: CacheLayer::new(&s.system.timeline_cache),
+            tweet_cache: CacheLayer::new(&s.system.tweet_cache),
+            storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| AtomicU64::new(0)).collect()).collect(),
+            images: AtomicU64::new(0),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT_TWEETS)),
+            counts: Mutex::new(Counts::default()),
+            graph,
+        };
+        for u in 0..users {
+            let shard = svc.partitioner.user_shard(u);
+            svc.add_bytes(Kind::Users, shard, USER_RECORD_BYTES as i64);
+            let sides = svc.graph.followees(u).len() as u64 + svc.graph.followers(u).len() as u64;
+            svc.add_bytes(Kind::Graph, shard, (sides * EDGE_SIDE_BYTES) as i64);
+        }
+        svc
+    }
+
+    pub fn topology(&self) -> Topology {
+        self.topology
+    }
+
+    pub fn graph(&self) -> &FollowGraph {
+        &self.graph
+    }
+
+    pub fn users(&self) -> u32 {
+        self.users.len() as u32
+    }
+
+    #[inline]
+    fn add_bytes(&self, kind: Kind, shard: u32, delta: i64) {
+        self.storage[kind as usize][shard as usize].fetch_add(delta as u64, Relaxed);
+    }
+
+    /// One replica of a shard, chosen by the balancer.
+    #[inline]
+    fn replica(&self, shard: u32) -> u32 {
+        let r = self.topology.replication;
+        if r == 1 { shard } else { (shard + self.balancer.pick(r)) % self.topology.shards }
+    }
+
+    /// Writes go to every replica of the shard, in parallel.
+    #[inline]
+    fn write_all(&self, plan: &mut Plan, shard: u32, items: u32, bytes: u64) {
+        for r in 0..self.topology.replication {
+            plan.visit(Tier::Shard, (shard + r) % self.topology.shards, Access::Write, items, bytes);
+        }
+    }
+
+    fn app(&self, plan: &mut Plan, access: Access) {
+        let node = self.balancer.pick(self.topology.app);
+        plan.visit(Tier::App, node, access, 1, 0);
+        plan.end_stage();
+    }
+
+    /// The number of followers a user has now.
+    pub fn follower_count(&self, user: u32) -> u32 {
+        let st = lock(&self.users[user as usize]);
+        self.graph.follower_count(user) + st.added_followers.len() as u32 - st.removed_followers.len() as u32
+    }
+
+    fn followers_into(&self, user: u32, out: &mut Vec<u32>) {
+        out.clear();
+        let st = lock(&self.users[user as usize]);
+        if st.removed_followers.is_empty() {
+            out.extend_from_slice(self.graph.followers(user));
+        } else {
+            out.extend(self.graph.followers(user).iter().filter(|f| !st.removed_followers.contains(f)));
+        }
+        out.extend_from_slice(&st.added_followers);
+    }
+
+    /// The users `user` follows now.
+    pub fn followees(&self, user: u32) -> Vec<u32> {
+        let st = lock(&self.users[user as usize]);
+        let mut out: Vec<u32> =
+            self.graph.followees(user).iter().copied().filter(|f| !st.removed_followees.contains(f)).collect();
+        out.extend_from_slice(&st.added_followees);
+        out
+    }
+
+    pub fn is_following(&self, a: u32, b: u32) -> bool {
+        let st = lock(&self.users[a as usize]);
+        if st.added_followees.contains(&b) {
+            return true;
+        }
+        self.graph.followees(a).binary_search(&b).is_ok() && !st.removed_followees.contains(&b)
+    }
+
+    fn tweet(&self, id: u64) -> Option<Tweet> {
+        let stripe = ids::worker(id) as usize % self.tweets.len();
+        lock(&self.tweets[stripe]).get(&id).copied()
+    }
+
+    /// Posts a tweet at `now_ms` (milliseconds since the start of the run; may be negative
+    /// history down to `-HISTORY_MS`). Returns its id.
+    pub fn post_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32, plan: &mut Plan) -> u64 {
+        plan.clear();
+        self.app(plan, Access::Write);
+        let user_shard = self.partitioner.user_shard(user);
+        let worker = user_shard % self.tweets.len() as u32;
+        let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
+        let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
+        if image_bytes > 0 {
+            let node = bucket(mix(id), self.topology.blob);
+            plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
+            plan.end_stage();
+            self.images.fetch_add(image_bytes as u64, Relaxed);
+        }
+        let tweet_shard = self.partitioner.tweet_shard(id, user);
+        lock(&self.tweets[worker as usize]).insert(id, tweet);
+        self.add_bytes(Kind::Tweets, tweet_shard, tweet.bytes() as i64);
+        self.write_all(plan, tweet_shard, 1, tweet.bytes());
+        lock(&self.users[user as usize]).tweets.push(id);
+        self.add_bytes(Kind::Tweets, user_shard, INDEX_ENTRY_BYTES as i64);
+        self.write_all(plan, user_shard, 1, INDEX_ENTRY_BYTES);
+        {
+            let mut recent = lock(&self.recent);
+            if recent.len() == RECENT_TWEETS {
+                recent.pop_front();
+            }
+            recent.push_back(id);
+        }
+        plan.begin_background();
+
+        // Fan-out on write.
+        let mut followers = Vec::new();
+        self.followers_into(user, &mut followers);
+        if !followers.is_empty() && self.fanout.push(followers.len() as u32) {
+            for batch in followers.chunks(FANOUT_BATCH as usize) {
+                let node = self.balancer.pick(self.topology.fanout);
+                plan.visit(
+                    Tier::Fanout,
+                    node,
+                    Access::Write,
+                    batch.len() as u32,
+                    batch.len() as u64 * TIMELINE_ENTRY_BYTES,
+                );
+            }
+            plan.end_stage();
+            let shards = self.topology.shards as usize;
+            let mut per_shard = vec![0u32; shards];
+            let mut per_cache = vec![0u32; self.topology.timeline_cache as usize];
+            for &f in &followers {
+                let shard = self.partitioner.user_shard(f);
+                per_shard[shard as usize] += 1;
+                let trimmed = {
+                    let mut st = lock(&self.users[f as usize]);
+                    st.home.push_back((id, user));
+                    if st.home.len() > self.timeline_length {
+                        st.home.pop_front();
+                        true
+                    } else {
+                        false
+                    }
+                };
+                if !trimmed {
+                    self.add_bytes(Kind::Timelines, shard, TIMELINE_ENTRY_BYTES as i64);
+                }
+                if let Some(n) = self.timeline_cache.as_ref().and_then(|c| c.contains(f as u64)) {
+                    per_cache[n as usize] += 1;
+                }
+            }
+            for (shard, &k) in per_shard.iter().enumerate() {
+                if k > 0 {
+                    self.write_all(plan, shard as u32, k, k as u64 * TIMELINE_ENTRY_BYTES);
+                }
+            }
+            for (node, &k) in per_cache.iter().enumerate() {
+                if k > 0 {
+                    plan.visit(Tier::TimelineCache, node as u32, Access::Write, k, k as u64 * TIMELINE_ENTRY_BYTES);
+                }
+            }
+            plan.deliveries = followers.len() as u32;
+        }
+        plan.finish();
+        let mut c = lock(&self.counts);
+        c.tweets += 1;
+        c.deliveries += plan.deliveries as u64;
+        id
+    }
+
+    /// Reads the tweets of a page (hydration): through the tweet cache if there is one, then the
+    /// shards holding the misses. Cache fills are left in `fills` for the background.
+    fn hydrate(&self, page: &[u64], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
+        let shards = self.topology.shards as usize;
+        let mut per_shard: Vec<(u32, u64)> = vec![(0, 0); shards];
+        let mut response = 0;
+        match &self.tweet_cache {
+            Some(cache) => {
+                let mut per_node: Vec<(u32, u64)> = vec![(0, 0); cache.nodes.len()];
+                let mut misses = Vec::new();
+                for &id in page {
+                    let Some(t) = self.tweet(id) else { continue };
+                    response += t.bytes();
+                    let (node, hit) = cache.get(id);
+                    let slot = &mut per_node[node as usize];
+                    slot.0 += 1;
+                    if hit {
+                        slot.1 += t.bytes();
+                    } else {
+                        misses.push((id, t));
+                    }
+                }
+                for (node, &(k, bytes)) in per_node.iter().enumerate() {
+                    if k > 0 {
+                        plan.visit(Tier::TweetCache, node as u32, Access::Read, k, bytes);
+                    }
+                }
+                plan.end_stage();
+                for (id, t) in misses {
+                    let s = self.partitioner.tweet_shard(id, t.author) as usize;
+                    per_shard[s].0 += 1;
+                    per_shard[s].1 += t.bytes();
+                    fills.push((id, t.bytes()));
+                }
+            }
+            None => {
+                for &id in page {
+                    let Some(t) = self.tweet(id) else { continue };
+                    response += t.bytes();
+                    let s = self.partitioner.tweet_shard(id, t.author) as usize;
+                    per_shard[s].0 += 1;
+                    per_shard[s].1 += t.bytes();
+                }
+            }
+        }
+        for (shard, &(k, bytes)) in per_shard.iter().enumerate() {
+            if k > 0 {
+                plan.visit(Tier::Shard, self.replica(shard as u32), Access::Read, k, bytes);
+            }
+        }
+        plan.end_stage();
+        response
+    }
+
+    fn fill_tweet_cache(&self, fills: &[(u64, u64)], plan: &mut Plan) {
+        let Some(cache) = &self.tweet_cache else { return };
+        if fills.is_empty() {
+            return;
+        }
+        let mut per_node: Vec<(u32, u64)> = vec![(0, 0); cache.nodes.len()];
+        for &(id, bytes) in fills {
+            let n = cache.insert(id, bytes) as usize;
+            per_node[n].0 += 1;
+            per_node[n].1 += bytes;
+        }
+        for (node, &(k, bytes)) in per_node.iter().enumerate() {
+            if k > 0 {
+                plan.visit(Tier::TweetCache, node as u32, Access::Write, k, bytes);
+            }
+        }
+    }
+
+    /// The home timeline of `user`: the newest `page_size` tweets of the accounts they follow.
+    /// Pushed tweets come from the materialised timeline; pulled authors' tweets are merged in.
+    pub fn home_timeline(&self, user: u32, page_size: u32, plan: &mut Plan, out: &mut Vec<u64>) {
+        plan.clear();
+        out.clear();
+        self.app(plan, Access::Read);
+        let page = page_size as usize;
+        let mut candidates: Vec<u64> = Vec::with_capacity(page * 2);
+        let mut timeline_fill = None;
+
+        // The materialised part, unless nothing is ever pushed.
+        let materialised = self.fanout_kind != strategy::FanoutKind::Pull;
+        if materialised {
+            let user_shard = self.partitioner.user_shard(user);
+            let (stored, newest): (usize, Vec<(u64, u32)>) = {
+                let st = lock(&self.users[user as usize]);
+                (st.home.len(), st.home.iter().rev().take(page).copied().collect())
+            };
+            candidates.extend(newest.iter().map(|e| e.0));
+            let page_bytes = newest.len() as u64 * TIMELINE_ENTRY_BYTES;
+            let hit = match &self.timeline_cache {
+                Some(cache) => {
+                    let (node, hit) = cache.get(user as u64);
+                    plan.visit(
+                        Tier::TimelineCache,
+                        node,
+                        Access::Read,
+                        newest.len() as u32,
+                        if hit { page_bytes } else { 0 },
+                    );
+                    plan.end_stage();
+                    if !hit {
+                        timeline_fill = Some(stored as u64 * TIMELINE_ENTRY_BYTES);
+                    }
+                    hit
+                }
+                None => false,
+            };
+            if !hit {
+                plan.visit(Tier::Shard, self.replica(user_shard), Access::Read, newest.len() as u32, page_bytes);
+                plan.end_stage();
+            }
+        }
+
+        // The pulled part: the newest tweets of each followee whose tweets are not pushed.
+        let followees = self.followees(user);
+        let shards = self.topology.shards as usize;
+        let mut per_shard = vec![0u32; shards];
+        let mut heads: BinaryHeap<(u64, u32, u32)> = BinaryHeap::new();
+        for &f in &followees {
+            if !self.fanout.pull(self.follower_count(f)) {
+                continue;
+            }
+            per_shard[self.partitioner.user_shard(f) as usize] += 1;
+            let st = lock(&self.users[f as usize]);
+            if let Some(&newest) = st.tweets.last() {
+                heads.push((newest, f, st.tweets.len() as u32 - 1));
+            }
+        }
+        // Merge by id (time order), newest first, until the page is full.
+        let mut pulled = 0u32;
+        while let Some((id, f, i)) = heads.pop() {
+            candidates.push(id);
+            pulled += 1;
+            if pulled as usize >= page {
+                break;
+            }
+            if i > 0 {
+                let prev = lock(&self.users[f as usize]).tweets[i as usize - 1];
+                heads.push((prev, f, i - 1));
+            }
+        }
+        for (shard, &k) in per_shard.iter().enumerate() {
+            if k > 0 {
+                // Each followee's index yields at most a page of ids.
+                plan.visit(
+                    Tier::Shard,
+                    self.replica(shard as u32),
+                    Access::Read,
+                    k,
+                    k as u64 * page as u64 * INDEX_ENTRY_BYTES,
+                );
+            }
+        }
+        plan.end_stage();
+
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        candidates.dedup();
+        candidates.truncate(page);
+        let mut fills = Vec::new();
+        let response = self.hydrate(&candidates, plan, &mut fills);
+        plan.visits[0].bytes = response;
+        plan.begin_background();
+        if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
+            let node = cache.insert(user as u64, bytes.max(TIMELINE_ENTRY_BYTES));
+            plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
+        }
+        self.fill_tweet_cache(&fills, plan);
+        plan.finish();
+        out.extend_from_slice(&candidates);
+    }
+
+    /// The newest `page_size` tweets `user` posted. Without a tweet cache, when every tweet of
+    /// the page lives on the user's own shard (user_hash), index and bodies are one read.
+    pub fn user_timeline(&self, user: u32, page_size: u32, plan: &mut Plan, out: &mut Vec<u64>) {
+        plan.clear();
+        out.clear();
+        self.app(plan, Access::Read);
+        {
+            let st = lock(&self.users[user as usize]);
+            out.extend(st.tweets.iter().rev().take(page_size as usize));
+        }
+        let shard = self.partitioner.user_shard(user);
+        let colocated =
+            self.tweet_cache.is_none() && out.iter().all(|&id| self.partitioner.tweet_shard(id, user) == shard);
+        let mut fills = Vec::new();
+        let response = if colocated {
+            let bytes: u64 = out.iter().filter_map(|&id| self.tweet(id)).map(|t| t.bytes()).sum();
+            plan.visit(Tier::Shard, self.replica(shard), Access::Read, out.len() as u32, bytes);
+            plan.end_stage();
+            bytes
+        } else {
+            plan.visit(
+                Tier::Shard,
+                self.replica(shard),
+                Access::Read,
+                out.len() as u32,
+                out.len() as u64 * INDEX_ENTRY_BYTES,
+            );
+            plan.end_stage();
+            self.hydrate(out, plan, &mut fills)
+        };
+        plan.visits[0].bytes = response;
+        plan.begin_background();
+        self.fill_tweet_cache(&fills, plan);
+        plan.finish();
+    }
+
+    /// Records that `user` likes `tweet`. Returns false (and writes nothing) if the tweet does
+    /// not exist or the user already likes it.
+    pub fn like_tweet(&self, user: u32, tweet: u64, plan: &mut Plan) -> bool {
+        plan.clear();
+        self.app(plan, Access::Write);
+        let user_shard = self.partitioner.user_shard(user);
+        let fresh = {
+            let mut st = lock(&self.users[user as usize]);
+            match st.favourites.binary_search(&tweet) {
+                Ok(_) => false,
+                Err(i) if self.tweet(tweet).is_some() => {
+                    st.favourites.insert(i, tweet);
+                    true
+                }
+                Err(_) => false,
+            }
+        };
+        if !fresh {
+            plan.visit(Tier::Shard, self.replica(user_shard), Access::Read, 1, 0);
+            plan.finish();
+            return false;
+        }
+        let stripe = ids::worker(tweet) as usize % self.tweets.len();
+        let author = {
+            let mut map = lock(&self.tweets[stripe]);
+            let t = map.get_mut(&tweet).expect("checked above");
+            t.likes += 1;
+            t.author
+        };
+        self.add_bytes(Kind::Likes, user_shard, FAVOURITE_BYTES as i64);
+        self.write_all(plan, self.partitioner.tweet_shard(tweet, author), 1, 4);
+        self.write_all(plan, user_shard, 1, FAVOURITE_BYTES);
+        plan.finish();
+        lock(&self.counts).likes += 1;
+        true
+    }
+
+    /// `a` follows `b`. Returns false (and writes nothing) if a == b or a already follows b.
+    pub fn follow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
+        plan.clear();
+        self.app(plan, Access::Write);
+        let sa = self.partitioner.user_shard(a);
+        if a == b || self.is_following(a, b) {
+            plan.visit(Tier::Shard, self.replica(sa), Access::Read, 1, 0);
+            plan.finish();
+            return false;
+        }
+        {
+            let mut st = lock(&self.users[a as usize]);
+            match st.removed_followees.iter().position(|&x| x == b) {
+                Some(i) => {
+                    st.removed_followees.swap_remove(i);
+                }
+                None => st.added_followees.push(b),
+            }
+        }
+        {
+            let mut st = lock(&self.users[b as usize]);
+            match st.removed_followers.iter().position(|&x| x == a) {
+                Some(i) => {
+                    st.removed_followers.swap_remove(i);
+                }
+                None => st.added_followers.push(a),
+            }
+        }
+        let sb = self.partitioner.user_shard(b);
+        self.add_bytes(Kind::Graph, sa, EDGE_SIDE_BYTES as i64);
+        self.add_bytes(Kind::Graph, sb, EDGE_SIDE_BYTES as i64);
+        self.write_all(plan, sa, 1, EDGE_SIDE_BYTES);
+        self.write_all(plan, sb, 1, EDGE_SIDE_BYTES);
+        plan.finish();
+        lock(&self.counts).follows += 1;
+        true
+    }
+
+    /// `a` stops following `b`. Returns false (and writes nothing) if a does not follow b.
+    pub fn unfollow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
+        plan.clear();
+        self.app(plan, Access::Write);
+        let sa = self.partitioner.user_shard(a);
+        if !self.is_following(a, b) {
+            plan.visit(Tier::Shard, self.replica(sa), Access::Read, 1, 0);
+            plan.finish();
+            return false;
+        }
+        {
+            let mut st = lock(&self.users[a as usize]);
+            match st.added_followees.iter().position(|&x| x == b) {
+                Some(i) => {
+                    st.added_followees.swap_remove(i);
+                }
+                None => st.removed_followees.push(b),
+            }
+        }
+        {
+            let mut st = lock(&self.users[b as usize]);
+            match st.added_followers.iter().position(|&x| x == a) {
+                Some(i) => {
+                    st.added_followers.swap_remove(i);
+                }
+                None => st.removed_followers.push(a),
+            }
+        }
+        let sb = self.partitioner.user_shard(b);
+        self.add_bytes(Kind::Graph, sa, -(EDGE_SIDE_BYTES as i64));
+        self.add_bytes(Kind::Graph, sb, -(EDGE_SIDE_BYTES as i64));
+        self.write_all(plan, sa, 1, EDGE_SIDE_BYTES);
+        self.write_all(plan, sb, 1, EDGE_SIDE_BYTES);
+        plan.finish();
+        lock(&self.counts).unfollows += 1;
+        true
+    }
+
+    /// One of the most recent tweets (up to 4,096 kept), chosen by `pick`; for like targets.
+    pub fn recent_tweet(&self, pick: u64) -> Option<u64> {
+        let recent = lock(&self.recent);
+        (!recent.is_empty()).then(|| recent[(pick % recent.len() as u64) as usize])
+    }
+
+    /// A followee of `user` chosen by `pick`, for unfollow targets.
+    pub fn some_followee(&self, user: u32, pick: u64) -> Option<u32> {
+        let f = self.followees(user);
+        (!f.is_empty()).then(|| f[(pick % f.len() as u64) as usize])
+    }
+
+    /// The materialised home timeline of a user, newest first (tweet ids).
+    pub fn stored_timeline(&self, user: u32) -> Vec<u64> {
+        lock(&self.users[user as usize]).home.iter().rev().map(|e| e.0).collect()
+    }
+
+    /// A stored tweet: author, text and image sizes, like count.
+    pub fn tweet_info(&self, tweet: u64) -> Option<TweetInfo> {
+        self.tweet(tweet).map(|t| TweetInfo {
+            author: t.author,
+            text_bytes: t.text,
+            image_bytes: t.image,
+            likes: t.likes,
+        })
+    }
+
+    /// The tweets `user` likes, sorted by id.
+    pub fn favourites(&self, user: u32) -> Vec<u64> {
+        lock(&self.users[user as usize]).favourites.clone()
+    }
+
+    /// The ids of the tweets `user` posted, oldest first.
+    pub fn tweets_of(&self, user: u32) -> Vec<u64> {
+        lock(&self.users[user as usize]).tweets.clone()
+    }
+
+    pub fn counts(&self) -> Counts {
+        *lock(&self.counts)
+    }
+
+    pub fn storage(&self) -> Storage {
+        let shards = self.topology.shards as usize;
+        let mut by_shard = vec![0u64; shards];
+        let mut by_kind = Vec::new();
+        for kind in Kind::ALL {
+            let total: u64 = if kind == Kind::Images {
+                self.images.load(Relaxed)
+            } else {
+                let mut t = 0;
+                for (s, b) in self.storage[kind as usize].iter().enumerate() {
+                    let b = b.load(Relaxed);
+                    by_shard[s] += b;
+                    t += b;
+                }
+                t
+            };
+            by_kind.push((kind, total));
+        }
+        let sharded: u64 = by_shard.iter().sum();
+        let images = self.images.load(Relaxed);
+        Storage {
+            by_kind,
+            by_shard,
+            total_bytes: sharded + images,
+            replicated_bytes: sharded * self.topology.replication as u64 + images,
+        }
+    }
+
+    pub fn timeline_cache_stats(&self) -> Option<CacheStats> {
+        self.timeline_cache.as_ref().map(|c| c.stats())
+    }
+
+    pub fn tweet_cache_stats(&self) -> Option<CacheStats> {
+        self.tweet_cache.as_ref().map(|c| c.stats())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_sync<T: Sync + Send>() {}
+
+    #[test]
+    fn service_is_shareable_across_threads() {
+        assert_sync::<Service>();
+    }
+}

@@ -1,0 +1,381 @@
+//! The discrete-event engine: simulated time in nanoseconds, one thread, deterministic.
+//!
+//! Each request's Plan is played out on the nodes of the model. A node is a multi-server FIFO
+//! queue: a visit waits for a free server, holds it for the service time the model draws for
+//! its tier and access (plus `per_item` for each item touched), then crosses the network (rtt
+//! plus bytes / bandwidth) back to the caller. A stage of parallel visits ends with its slowest
+//! branch; stages run in sequence; background stages (fan-out, cache fills) run after the
+//! response. Ties are broken by insertion order, so a seed gives one exact history.
+//!
+//! The engine knows tiers, nodes and plans, never which strategy made them.
+
+mod events;
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::collections::VecDeque;
+
+use crate::metrics::Recorder;
+use crate::scenario::{Dist, Op, Scenario, TierModel};
+use crate::service::{Access, HISTORY_MS, Plan, Service, Tier};
+use crate::workload::{self, Generator, Request};
+use events::{Event, EventQueue};
+
+struct TierCost {
+    read: Dist,
+    write: Dist,
+    per_item_ns: f64,
+    servers: u32,
+}
+
+impl TierCost {
+    fn of(m: &Option<TierModel>) -> Option<TierCost> {
+        m.as_ref().map(|t| TierCost {
+            read: t.read.clone(),
+            write: t.write.clone(),
+            per_item_ns: t.per_item_ns,
+            servers: t.servers,
+        })
+    }
+}
+
+#[derive(Default)]
+struct NodeState {
+    busy: u32,
+    queue: VecDeque<u32>,
+}
+
+#[derive(Clone, Copy)]
+struct Job {
+    op: u32,
+    tier: Tier,
+    node: u32,
+    service_ns: u64,
+    net_ns: u64,
+}
+
+struct OpState {
+    plan: Plan,
+    op: Op,
+    start_ns: u64,
+    stage: u32,
+    pending: u32,
+    stage_end_ns: u64,
+}
+
+/// What a run leaves behind: the recorder's figures and the service's final state.
+pub struct Outcome {
+    pub recorder: Recorder,
+    pub service: Service,
+    /// Requests simulated, warm-up included.
+    pub requests: u64,
+    pub events: u64,
+    /// Simulated time at which the last event ran.
+    pub end_ns: u64,
+}
+
+/// Drives a service with a scenario's workload in simulated time.
+pub struct Engine<'s> {
+    scenario: &'s Scenario,
+    service: Service,
+    generator: Generator,
+    rng: Xoshiro256PlusPlus,
+    costs: Vec<Option<TierCost>>,
+    nodes: Vec<Vec<NodeState>>,
+    jobs: Vec<Job>,
+    free_jobs: Vec<u32>,
+    ops: Vec<OpState>,
+    free_ops: Vec<u32>,
+    queue: EventQueue,
+    recorder: Recorder,
+    rtt_ns: f64,
+    ns_per_byte: f64,
+    now: u64,
+    requests: u64,
+    scratch: Vec<u64>,
+}
+
+impl<'s> Engine<'s> {
+    pub fn new(scenario: &'s Scenario, service: Service) -> Engine<'s> {
+        let topology = service.topology();
+        let m = &scenario.model;
+        let costs = Tier::ALL
+            .iter()
+            .map(|t| match t {
+                Tier::App => TierCost::of(&m.app),
+                Tier::Shard => TierCost::of(&m.shard),
+                Tier::TimelineCache | Tier::TweetCache => TierCost::of(&m.cache),
+                Tier::Blob => TierCost::of(&m.blob),
+                Tier::Fanout => TierCost::of(&m.fanout),
+            })
+            .collect();
+        let nodes = Tier::ALL.iter().map(|&t| (0..topology.nodes(t)).map(|_| NodeState::default()).collect()).collect();
+        let start = scenario.warmup_ns;
+        let end = scenario.warmup_ns + scenario.duration_ns;
+        Engine {
+            generator: Generator::new(scenario, service.users()),
+            rng: Xoshiro256PlusPlus::seed_from_u64(workload::stream_seed(scenario.seed, "service-times")),
+            costs,
+            nodes,
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            ops: Vec::new(),
+            free_ops: Vec::new(),
+            queue: EventQueue::default(),
+            recorder: Recorder::new(&topology, start, end),
+            rtt_ns: m.rtt_ns,
+            ns_per_byte: m.bandwidth_bytes_per_s.map_or(0.0, |bw| 1e9 / bw),
+            now: 0,
+            requests: 0,
+            scratch: Vec::new(),
+            scenario,
+            service,
+        }
+    }
+
+    /// Posts each user's history before the run (no timing: it is the state at time 0).
+    pub fn preload(&mut self) {
+        let s = self.scenario;
+        let per_user = s.population.tweets_per_user as u64;
+        let users = self.service.users() as u64;
+        let total = per_user * users;
+        if total == 0 {
+            return;
+        }
+        let mut rng = workload::rng(s.seed, "preload");
+        let spec = s.workload.op(Op::PostTweet);
+        let mut plan = Plan::default();
+        for i in 0..total {
+            let user = (i % users) as u32;
+            let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
+            let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
+            self.service.post_tweet(at_ms, user, text, 0, &mut plan);
+        }
+    }
+
+    /// Bytes stored now.
+    pub fn storage(&self) -> crate::service::Storage {
+        self.service.storage()
+    }
+
+    /// Runs warm-up and the measured window, then drains in-flight requests (for at most one
+    /// more measured duration). `progress` is called now and then with the simulated time.
+    pub fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome {
+        let end = self.scenario.warmup_ns + self.scenario.duration_ns;
+        let hard_end = end + self.scenario.duration_ns;
+        if let Some((t, req)) = self.generator.next(end) {
+            self.queue.push(t, Event::Arrival(req));
+        }
+        let mut events = 0u64;
+        while let Some((t, ev)) = self.queue.pop() {
+            if t > hard_end {
+                break;
+            }
+            self.now = t;
+            events += 1;
+            if events & 0xFFFF == 0 {
+                progress(t);
+            }
+            match ev {
+                Event::Arrival(req) => {
+                    self.start(t, req);
+                    if let Some((t2, r2)) = self.generator.next(end) {
+                        self.queue.push(t2, Event::Arrival(r2));
+                    }
+                }
+                Event::ServiceDone(job) => self.service_done(t, job),
+                Event::StageDone(op) => self.advance(t, op),
+            }
+        }
+        self.recorder.incomplete = (self.ops.len() - self.free_ops.len()) as u64;
+        // Work still queued at the end was offered to the node but never served.
+        for (ti, tier) in self.nodes.iter().enumerate() {
+            for (ni, node) in tier.iter().enumerate() {
+                for &j in &node.queue {
+                    let job = self.jobs[j as usize];
+                    let m = &mut self.recorder.nodes[ti][ni];
+                    m.offered_ns += job.service_ns;
+                }
+            }
+        }
+        progress(end);
+        Outcome { recorder: self.recorder, service: self.service, requests: self.requests, events, end_ns: self.now }
+    }
+
+    fn start(&mut self, t: u64, req: Request) {
+        self.requests += 1;
+        let slot = match self.free_ops.pop() {
+            Some(i) => i,
+            None => {
+                self.ops.push(OpState {
+                    plan: Plan::default(),
+                    op: req.op,
+                    start_ns: 0,
+                    stage: 0,
+                    pending: 0,
+                    stage_end_ns: 0,
+                });
+                self.ops.len() as u32 - 1
+            }
+        };
+        let mut plan = std::mem::take(&mut self.ops[slot as usize].plan);
+        self.execute(t, &req, &mut plan);
+        let st = &mut self.ops[slot as usize];
+        st.plan = plan;
+        st.op = req.op;
+        st.start_ns = t;
+        st.stage = 0;
+        self.begin_stage(t, slot);
+    }
+
+    /// Runs the request on the service, which fills in the plan.
+    fn execute(&mut self, t: u64, req: &Request, plan: &mut Plan) {
+        let svc = &self.service;
+        let users = svc.users();
+        match req.op {
+            Op::PostTweet => {
+                let ms = (t / 1_000_000) as i64;
+                svc.post_tweet(ms, req.actor, req.text_bytes, req.image_bytes, plan);
+            }
+            Op::HomeTimeline => svc.home_timeline(req.actor, req.page_size, plan, &mut self.scratch),
+            Op::UserTimeline => {
+                // Whose timeline is read: a followee of the reader when there is one.
+                let target = svc.some_followee(req.actor, req.pick).unwrap_or(req.actor);
+                svc.user_timeline(target, req.page_size, plan, &mut self.scratch)
+            }
+            Op::LikeTweet => {
+                let tweet = svc.recent_tweet(req.pick).unwrap_or(0);
+                svc.like_tweet(req.actor, tweet, plan);
+            }
+            Op::Follow => {
+                svc.follow(req.actor, (req.pick % users as u64) as u32, plan);
+            }
+            Op::Unfollow => {
+                let target = svc.some_followee(req.actor, req.pick).unwrap_or(req.actor);
+                svc.unfollow(req.actor, target, plan);
+            }
+        }
+    }
+
+    fn begin_stage(&mut self, t: u64, slot: u32) {
+        loop {
+            let st = &self.ops[slot as usize];
+            let slot_stage = st.stage;
+            let ends = &st.plan.stage_ends;
+            let from = if slot_stage == 0 { 0 } else { ends[slot_stage as usize - 1] as usize };
+            let to = ends[slot_stage as usize] as usize;
+            let mut pending = 0;
+            let mut stage_end = t;
+            for i in from..to {
+                let v = self.ops[slot as usize].plan.visits[i];
+                let net_ns = if self.rtt_ns > 0.0 || self.ns_per_byte > 0.0 {
+                    (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64
+                } else {
+                    0
+                };
+                let (bytes_in, bytes_out) = match v.access {
+                    Access::Read => (0, v.bytes),
+                    Access::Write => (v.bytes, 0),
+                };
+                let Some(cost) = &self.costs[v.tier.index()] else {
+                    // A tier the model leaves out costs nothing but the network.
+                    stage_end = stage_end.max(t + net_ns);
+                    continue;
+                };
+                let dist = match v.access {
+                    Access::Read => &cost.read,
+                    Access::Write => &cost.write,
+                };
+                let service_ns = (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).max(0.0) as u64;
+                let servers = cost.servers;
+                self.recorder.record_visit(v.tier, v.node, t, service_ns, bytes_in, bytes_out);
+                let job = Job { op: slot, tier: v.tier, node: v.node, service_ns, net_ns };
+                let j = match self.free_jobs.pop() {
+                    Some(j) => {
+                        self.jobs[j as usize] = job;
+                        j
+                    }
+                    None => {
+                        self.jobs.push(job);
+                        self.jobs.len() as u32 - 1
+                    }
+                };
+                pending += 1;
+                let node = &mut self.nodes[v.tier.index()][v.node as usize];
+                if node.busy < servers {
+                    node.busy += 1;
+                    self.recorder.record_busy(v.tier, v.node, t, t + service_ns);
+                    self.queue.push(t + service_ns, Event::ServiceDone(j));
+                } else {
+                    node.queue.push_back(j);
+                }
+            }
+            let st = &mut self.ops[slot as usize];
+            st.pending = pending;
+            st.stage_end_ns = stage_end;
+            if pending > 0 {
+                return;
+            }
+            // Nothing to wait for at a node: the stage ends when its network legs do.
+            if stage_end > t {
+                self.queue.push(stage_end, Event::StageDone(slot));
+                return;
+            }
+            if !self.next_stage(t, slot) {
+                return;
+            }
+        }
+    }
+
+    fn service_done(&mut self, t: u64, j: u32) {
+        let job = self.jobs[j as usize];
+        self.free_jobs.push(j);
+        let node = &mut self.nodes[job.tier.index()][job.node as usize];
+        node.busy -= 1;
+        if let Some(next) = node.queue.pop_front() {
+            node.busy += 1;
+            let nj = self.jobs[next as usize];
+            self.recorder.record_busy(nj.tier, nj.node, t, t + nj.service_ns);
+            self.queue.push(t + nj.service_ns, Event::ServiceDone(next));
+        }
+        let st = &mut self.ops[job.op as usize];
+        st.stage_end_ns = st.stage_end_ns.max(t + job.net_ns);
+        st.pending -= 1;
+        if st.pending == 0 {
+            if st.stage_end_ns > t {
+                let at = st.stage_end_ns;
+                self.queue.push(at, Event::StageDone(job.op));
+            } else {
+                self.advance(t, job.op);
+            }
+        }
+    }
+
+    /// The current stage of `slot` is over at `t`.
+    fn advance(&mut self, t: u64, slot: u32) {
+        if self.next_stage(t, slot) {
+            self.begin_stage(t, slot);
+        }
+    }
+
+    /// Moves `slot` past its current stage; records the response and the fan-out when they
+    /// happen. Returns whether there is another stage to begin.
+    fn next_stage(&mut self, t: u64, slot: u32) -> bool {
+        let st = &mut self.ops[slot as usize];
+        st.stage += 1;
+        let (op, start) = (st.op, st.start_ns);
+        if st.stage == st.plan.foreground_stages() {
+            self.recorder.record_op(op, start, t);
+        }
+        let st = &self.ops[slot as usize];
+        if st.stage as usize == st.plan.stage_ends.len() {
+            if op == Op::PostTweet {
+                let deliveries = st.plan.deliveries;
+                self.recorder.record_fanout(start, t, deliveries);
+            }
+            self.free_ops.push(slot);
+            return false;
+        }
+        true
+    }
+}

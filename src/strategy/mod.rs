@@ -1,0 +1,65 @@
+//! The swappable strategies, one module per family, one small trait per family and one type
+//! per policy. A scenario names a policy by its `*Kind`; `build` turns the kind into the
+//! boxed strategy. The service only sees the traits; strategies never know about time.
+
+pub mod balance;
+pub mod cache;
+pub mod fanout;
+pub mod partition;
+
+use serde::{Deserialize, Serialize};
+
+pub use balance::Balancer;
+pub use cache::Cache;
+pub use fanout::FanoutPolicy;
+pub use partition::Partitioner;
+
+/// Partitioning policies (`system.partitioning.strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionKind {
+    /// Everything of a user (tweets, timelines, likes, graph) on the shard of hash(user).
+    UserHash,
+    /// Tweets on the shard of hash(tweet id); per-user data on the shard of hash(user).
+    TweetHash,
+}
+
+/// Fan-out policies (`system.fanout.strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FanoutKind {
+    Push,
+    Pull,
+    Hybrid,
+}
+
+/// Cache policies (`system.caches.<layer>.policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheKind {
+    None,
+    Lru,
+}
+
+/// Load-balancing policies (`system.load_balancing`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceKind {
+    RoundRobin,
+}
+
+/// A 64-bit mixer (splitmix64's finaliser): spreads sequential ids evenly over shards and nodes.
+#[inline]
+pub fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Maps a hash to 0..n without the bias of `%` (Lemire's multiply-shift).
+#[inline]
+pub fn bucket(hash: u64, n: u32) -> u32 {
+    ((hash as u128 * n as u128) >> 64) as u32
+}
