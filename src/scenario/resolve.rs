@@ -91,7 +91,7 @@ impl<'a> Cx<'a> {
     }
 
     fn at_least(&mut self, path: &str, v: f64, min: f64, what: &str) -> bool {
-        if !(v >= min) || !v.is_finite() {
+        if v.is_nan() || v < min || !v.is_finite() {
             self.problem(path, format!("{v} is not allowed; {what}"));
             return false;
         }
@@ -229,7 +229,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
                 cx.problem("population.graph", "this generator needs `mean_follows` (mean followees per user)");
                 1.0
             }
-            Some(m) if !(m > 0.0) || m >= users as f64 => {
+            Some(m) if m.is_nan() || m <= 0.0 || m >= users as f64 => {
                 cx.problem(
                     "population.graph.mean_follows",
                     format!("{m} is not allowed; expected more than 0 and less than population.users ({users})"),
@@ -362,10 +362,10 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     }
     if let Some(p) = &o.post_tweet {
         let spec = &mut ops[Op::PostTweet.index()];
-        if let Some(t) = &p.text_bytes {
-            if let Some(d) = cx.dist("workload.ops.post_tweet.text_bytes", t, Unit::Count) {
-                spec.text_bytes = d;
-            }
+        if let Some(d) =
+            p.text_bytes.as_ref().and_then(|t| cx.dist("workload.ops.post_tweet.text_bytes", t, Unit::Count))
+        {
+            spec.text_bytes = d;
         }
         if let Some(ip) = p.image_probability {
             if !(0.0..=1.0).contains(&ip) {
@@ -423,7 +423,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     }
     for op in [Op::HomeTimeline, Op::UserTimeline] {
         let ps = ops[op.index()].page_size;
-        if ps > timeline_length.max(1) {
+        if ops[op.index()].rate > 0.0 && ps > timeline_length.max(1) {
             cx.problem(
                 &format!("workload.ops.{}.page_size", op.name()),
                 format!("{ps} is above system.fanout.timeline_length ({timeline_length}); a page cannot be longer than the timeline kept"),

@@ -105,6 +105,7 @@ pub struct Document {
 }
 
 /// A YAML syntax or structure error with its position.
+#[derive(Debug)]
 pub struct SyntaxError {
     pub line: usize,
     pub column: usize,

@@ -10,21 +10,8 @@ use std::path::PathBuf;
 
 use tweetcap::graph::{FollowGraph, LoadedGraph};
 
-/// The shared data file at `rel` (relative to `../shared/data/social-graphs`), or `None` after
-/// printing why the test is skipped.
 fn data_file(rel: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/social-graphs")
-        .join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: ../shared/data/social-graphs/{rel} not found \
-             (runs in CI, where ../shared sits beside the checkout)"
-        );
-        None
-    }
+    super::util::shared_data(&format!("social-graphs/{rel}"))
 }
 
 fn load(rel: &str, undirected: bool) -> Option<LoadedGraph> {
@@ -58,11 +45,7 @@ fn dsb_socfb_reed98() {
     // The README's p99 of 155 is the element at 0-based index round(0.99 * 961) = 951 of the
     // sorted degrees; true nearest rank, the ceil(0.99 * 962) = 953rd smallest, is 157.
     assert_eq!(g.follower_percentile(0.99), 157);
-    assert!(
-        (g.mean_follows() - 39.1).abs() < 0.05,
-        "{}",
-        g.mean_follows()
-    );
+    assert!((g.mean_follows() - 39.1).abs() < 0.05, "{}", g.mean_follows());
     assert_all_reciprocated(g);
 }
 
@@ -78,11 +61,7 @@ fn snap_ego_facebook() {
     assert_eq!(g.max_followers(), 1_045);
     assert_eq!(g.follower_percentile(0.5), 25);
     assert_eq!(g.follower_percentile(0.99), 200);
-    assert!(
-        (g.mean_follows() - 43.7).abs() < 0.05,
-        "{}",
-        g.mean_follows()
-    );
+    assert!((g.mean_follows() - 43.7).abs() < 0.05, "{}", g.mean_follows());
     assert_all_reciprocated(g);
 }
 
@@ -103,12 +82,7 @@ fn snap_wiki_vote() {
     assert_eq!(unfollowed, 4_734);
     // 5.6% of edges are reciprocated.
     let reciprocated: usize = (0..g.users())
-        .map(|u| {
-            g.followees(u)
-                .iter()
-                .filter(|&&v| g.followees(v).binary_search(&u).is_ok())
-                .count()
-        })
+        .map(|u| g.followees(u).iter().filter(|&&v| g.followees(v).binary_search(&u).is_ok()).count())
         .sum();
     let share = reciprocated as f64 / g.edges() as f64;
     assert!((share - 0.056).abs() < 0.0005, "{share}");
@@ -128,9 +102,7 @@ fn reed98_as_matrix_market_matches_the_edge_list() {
     writeln!(mtx, "% socfb-Reed98, ids + 1").expect("write");
     writeln!(mtx, "962 962 {}", lines.len()).expect("write");
     for line in &lines {
-        let mut ids = line
-            .split_whitespace()
-            .map(|t| t.parse::<u32>().expect("id") + 1);
+        let mut ids = line.split_whitespace().map(|t| t.parse::<u32>().expect("id") + 1);
         let (a, b) = (ids.next().expect("u"), ids.next().expect("v"));
         writeln!(mtx, "{a} {b}").expect("write");
     }

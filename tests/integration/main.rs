@@ -1,0 +1,8 @@
+//! Integration tests, one binary with a module per concern.
+
+mod bad_input;
+mod determinism;
+mod graph_data;
+mod hand_counts;
+mod queueing;
+mod util;
