@@ -39,8 +39,9 @@ pub fn rng(master: u64, component: &str) -> Xoshiro256PlusPlus {
 
 enum ActorChoice {
     Uniform(u32),
-    /// Zipf over ranks, mapped to users through a fixed random permutation.
-    Zipf(rand_distr::Zipf<f64>, Vec<u32>),
+    /// Zipf over ranks, mapped to users through a fixed random permutation; an alias table
+    /// samples it in constant time.
+    Zipf(rand_distr::weighted::WeightedAliasIndex<f64>, Vec<u32>),
 }
 
 pub struct Generator {
@@ -75,8 +76,9 @@ impl Generator {
                     let j = actor_rng.random_range(0..=i);
                     ranking.swap(i, j);
                 }
-                let zipf = rand_distr::Zipf::new(users as f64, exponent).expect("n >= 1 and s > 0 checked");
-                ActorChoice::Zipf(zipf, ranking)
+                let weights: Vec<f64> = (1..=users).map(|rank| (rank as f64).powf(-exponent)).collect();
+                let table = rand_distr::weighted::WeightedAliasIndex::new(weights).expect("positive finite weights");
+                ActorChoice::Zipf(table, ranking)
             }
             _ => ActorChoice::Uniform(users),
         };
@@ -100,10 +102,7 @@ impl Generator {
     fn actor(&mut self) -> u32 {
         match &self.actor {
             ActorChoice::Uniform(n) => self.rng.random_range(0..*n),
-            ActorChoice::Zipf(z, ranking) => {
-                let rank = self.rng.sample(z) as usize;
-                ranking[rank.clamp(1, ranking.len()) - 1]
-            }
+            ActorChoice::Zipf(table, ranking) => ranking[self.rng.sample(table)],
         }
     }
 

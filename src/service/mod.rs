@@ -9,6 +9,7 @@ pub mod ids;
 pub mod plan;
 
 use rustc_hash::FxHashMap;
+use smallvec::{SmallVec, smallvec};
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -32,6 +33,10 @@ pub const FAVOURITE_BYTES: u64 = 16;
 pub const USER_RECORD_BYTES: u64 = 128;
 /// Recipients per pipelined fan-out batch (Twitter, 2012).
 pub const FANOUT_BATCH: u32 = 4096;
+/// Per-shard or per-node tallies stay on the stack up to this many shards or nodes.
+const INLINE: usize = 32;
+type Tally<T> = SmallVec<[T; INLINE]>;
+
 /// Milliseconds of history before simulated time 0 (preloaded tweets are spread over it).
 pub const HISTORY_MS: u64 = 86_400_000;
 
@@ -404,24 +409,20 @@ impl Service {
             }
             plan.end_stage();
             let shards = self.topology.shards as usize;
-            let mut per_shard = vec![0u32; shards];
-            let mut per_cache = vec![0u32; self.topology.timeline_cache as usize];
+            let mut per_shard: Tally<u32> = smallvec![0; shards];
+            let mut per_cache: Tally<u32> = smallvec![0; self.topology.timeline_cache as usize];
+            let mut grown: Tally<u32> = smallvec![0; shards];
             for &f in &followers {
-                let shard = self.partitioner.user_shard(f);
-                per_shard[shard as usize] += 1;
-                let trimmed = {
-                    let mut st = lock(&self.users[f as usize]);
-                    st.home.push_back((id, user));
-                    if st.home.len() > self.timeline_length {
-                        st.home.pop_front();
-                        true
-                    } else {
-                        false
-                    }
-                };
-                if !trimmed {
-                    self.add_bytes(Kind::Timelines, shard, TIMELINE_ENTRY_BYTES as i64);
+                let shard = self.partitioner.user_shard(f) as usize;
+                per_shard[shard] += 1;
+                let mut st = lock(&self.users[f as usize]);
+                st.home.push_back((id, user));
+                if st.home.len() > self.timeline_length {
+                    st.home.pop_front();
+                } else {
+                    grown[shard] += 1;
                 }
+                drop(st);
                 if let Some(n) = self.timeline_cache.as_ref().and_then(|c| c.contains(f as u64)) {
                     per_cache[n as usize] += 1;
                 }
@@ -429,6 +430,9 @@ impl Service {
             for (shard, &k) in per_shard.iter().enumerate() {
                 if k > 0 {
                     self.write_all(plan, shard as u32, k, k as u64 * TIMELINE_ENTRY_BYTES);
+                }
+                if grown[shard] > 0 {
+                    self.add_bytes(Kind::Timelines, shard as u32, grown[shard] as i64 * TIMELINE_ENTRY_BYTES as i64);
                 }
             }
             for (node, &k) in per_cache.iter().enumerate() {
@@ -448,15 +452,12 @@ impl Service {
     /// Reads the tweets of a page (hydration): through the tweet cache if there is one, then the
     /// shards holding the misses. Cache fills are left in `fills` for the background.
     fn hydrate(&self, page: &[u64], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
-        let shards = self.topology.shards as usize;
-        let mut per_shard: Vec<(u32, u64)> = vec![(0, 0); shards];
+        let mut per_shard: Tally<(u32, u64)> = smallvec![(0, 0); self.topology.shards as usize];
         let mut response = 0;
         match &self.tweet_cache {
             Some(cache) => {
-                let mut per_node: Vec<(u32, u64)> = vec![(0, 0); cache.nodes.len()];
-                let mut misses = Vec::new();
-                for &id in page {
-                    let Some(t) = self.tweet(id) else { continue };
+                let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
+                self.lookup(page, |id, t| {
                     response += t.bytes();
                     let (node, hit) = cache.get(id);
                     let slot = &mut per_node[node as usize];
@@ -464,31 +465,25 @@ impl Service {
                     if hit {
                         slot.1 += t.bytes();
                     } else {
-                        misses.push((id, t));
+                        let s = self.partitioner.tweet_shard(id, t.author) as usize;
+                        per_shard[s].0 += 1;
+                        per_shard[s].1 += t.bytes();
+                        fills.push((id, t.bytes()));
                     }
-                }
+                });
                 for (node, &(k, bytes)) in per_node.iter().enumerate() {
                     if k > 0 {
                         plan.visit(Tier::TweetCache, node as u32, Access::Read, k, bytes);
                     }
                 }
                 plan.end_stage();
-                for (id, t) in misses {
-                    let s = self.partitioner.tweet_shard(id, t.author) as usize;
-                    per_shard[s].0 += 1;
-                    per_shard[s].1 += t.bytes();
-                    fills.push((id, t.bytes()));
-                }
             }
-            None => {
-                for &id in page {
-                    let Some(t) = self.tweet(id) else { continue };
-                    response += t.bytes();
-                    let s = self.partitioner.tweet_shard(id, t.author) as usize;
-                    per_shard[s].0 += 1;
-                    per_shard[s].1 += t.bytes();
-                }
-            }
+            None => self.lookup(page, |id, t| {
+                response += t.bytes();
+                let s = self.partitioner.tweet_shard(id, t.author) as usize;
+                per_shard[s].0 += 1;
+                per_shard[s].1 += t.bytes();
+            }),
         }
         for (shard, &(k, bytes)) in per_shard.iter().enumerate() {
             if k > 0 {
@@ -499,12 +494,40 @@ impl Service {
         response
     }
 
+    /// Calls `found` for each tweet of a page that exists, taking each stripe's lock once.
+    fn lookup(&self, page: &[u64], mut found: impl FnMut(u64, &Tweet)) {
+        let stripes = self.tweets.len();
+        let stripe_of = |id: u64| ids::worker(id) as usize % stripes;
+        if stripes <= 64 {
+            let mut present = 0u64;
+            for &id in page {
+                present |= 1 << stripe_of(id);
+            }
+            while present != 0 {
+                let stripe = present.trailing_zeros() as usize;
+                present &= present - 1;
+                let map = lock(&self.tweets[stripe]);
+                for &id in page.iter().filter(|&&id| stripe_of(id) == stripe) {
+                    if let Some(t) = map.get(&id) {
+                        found(id, t);
+                    }
+                }
+            }
+        } else {
+            for &id in page {
+                if let Some(t) = lock(&self.tweets[stripe_of(id)]).get(&id) {
+                    found(id, t);
+                }
+            }
+        }
+    }
+
     fn fill_tweet_cache(&self, fills: &[(u64, u64)], plan: &mut Plan) {
         let Some(cache) = &self.tweet_cache else { return };
         if fills.is_empty() {
             return;
         }
-        let mut per_node: Vec<(u32, u64)> = vec![(0, 0); cache.nodes.len()];
+        let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
         for &(id, bytes) in fills {
             let n = cache.insert(id, bytes) as usize;
             per_node[n].0 += 1;
@@ -524,29 +547,24 @@ impl Service {
         out.clear();
         self.app(plan, Access::Read);
         let page = page_size as usize;
-        let mut candidates: Vec<u64> = Vec::with_capacity(page * 2);
+        let mut candidates: SmallVec<[u64; 64]> = SmallVec::new();
         let mut timeline_fill = None;
 
         // The materialised part, unless nothing is ever pushed.
         let materialised = self.fanout_kind != strategy::FanoutKind::Pull;
         if materialised {
             let user_shard = self.partitioner.user_shard(user);
-            let (stored, newest): (usize, Vec<(u64, u32)>) = {
+            let stored = {
                 let st = lock(&self.users[user as usize]);
-                (st.home.len(), st.home.iter().rev().take(page).copied().collect())
+                candidates.extend(st.home.iter().rev().take(page).map(|e| e.0));
+                st.home.len()
             };
-            candidates.extend(newest.iter().map(|e| e.0));
-            let page_bytes = newest.len() as u64 * TIMELINE_ENTRY_BYTES;
+            let found = candidates.len() as u32;
+            let page_bytes = found as u64 * TIMELINE_ENTRY_BYTES;
             let hit = match &self.timeline_cache {
                 Some(cache) => {
                     let (node, hit) = cache.get(user as u64);
-                    plan.visit(
-                        Tier::TimelineCache,
-                        node,
-                        Access::Read,
-                        newest.len() as u32,
-                        if hit { page_bytes } else { 0 },
-                    );
+                    plan.visit(Tier::TimelineCache, node, Access::Read, found, if hit { page_bytes } else { 0 });
                     plan.end_stage();
                     if !hit {
                         timeline_fill = Some(stored as u64 * TIMELINE_ENTRY_BYTES);
@@ -556,15 +574,15 @@ impl Service {
                 None => false,
             };
             if !hit {
-                plan.visit(Tier::Shard, self.replica(user_shard), Access::Read, newest.len() as u32, page_bytes);
+                plan.visit(Tier::Shard, self.replica(user_shard), Access::Read, found, page_bytes);
                 plan.end_stage();
             }
         }
 
         // The pulled part: the newest tweets of each followee whose tweets are not pushed.
-        let followees = self.followees(user);
+        let followees = if self.fanout_kind == strategy::FanoutKind::Push { Vec::new() } else { self.followees(user) };
         let shards = self.topology.shards as usize;
-        let mut per_shard = vec![0u32; shards];
+        let mut per_shard: Tally<u32> = smallvec![0; shards];
         let mut heads: BinaryHeap<(u64, u32, u32)> = BinaryHeap::new();
         for &f in &followees {
             if !self.fanout.pull(self.follower_count(f)) {
@@ -776,6 +794,18 @@ impl Service {
 
     /// A followee of `user` chosen by `pick`, for unfollow targets.
     pub fn some_followee(&self, user: u32, pick: u64) -> Option<u32> {
+        {
+            let st = lock(&self.users[user as usize]);
+            if st.removed_followees.is_empty() {
+                let base = self.graph.followees(user);
+                let n = (base.len() + st.added_followees.len()) as u64;
+                if n == 0 {
+                    return None;
+                }
+                let i = (pick % n) as usize;
+                return Some(if i < base.len() { base[i] } else { st.added_followees[i - base.len()] });
+            }
+        }
         let f = self.followees(user);
         (!f.is_empty()).then(|| f[(pick % f.len() as u64) as usize])
     }

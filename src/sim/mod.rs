@@ -7,13 +7,19 @@
 //! branch; stages run in sequence; background stages (fan-out, cache fills) run after the
 //! response. Ties are broken by insertion order, so a seed gives one exact history.
 //!
+//! Visits reach each node in time order (the event loop runs in time order), so a FIFO node
+//! needs no events of its own: a visit arriving at `t` starts on the server that frees first,
+//! at max(t, that server's free time), and holds it for its service time (the Lindley recursion
+//! for a multi-server FIFO queue). The only events are arrivals and stage ends.
+//!
 //! The engine knows tiers, nodes and plans, never which strategy made them.
 
 mod events;
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use crate::metrics::Recorder;
 use crate::scenario::{Dist, Op, Scenario, TierModel};
@@ -39,19 +45,24 @@ impl TierCost {
     }
 }
 
-#[derive(Default)]
+/// When each server of a node is next free: a min-heap, so the earliest is on top.
 struct NodeState {
-    busy: u32,
-    queue: VecDeque<u32>,
+    free_at: BinaryHeap<Reverse<u64>>,
 }
 
-#[derive(Clone, Copy)]
-struct Job {
-    op: u32,
-    tier: Tier,
-    node: u32,
-    service_ns: u64,
-    net_ns: u64,
+impl NodeState {
+    fn new(servers: u32) -> NodeState {
+        NodeState { free_at: (0..servers).map(|_| Reverse(0)).collect() }
+    }
+
+    /// A visit arriving at `t` needing `service_ns`: returns when it starts.
+    #[inline]
+    fn admit(&mut self, t: u64, service_ns: u64) -> u64 {
+        let mut earliest = self.free_at.peek_mut().expect("a node has at least one server");
+        let start = earliest.0.max(t);
+        earliest.0 = start + service_ns;
+        start
+    }
 }
 
 struct OpState {
@@ -59,8 +70,6 @@ struct OpState {
     op: Op,
     start_ns: u64,
     stage: u32,
-    pending: u32,
-    stage_end_ns: u64,
 }
 
 /// What a run leaves behind: the recorder's figures and the service's final state.
@@ -82,14 +91,13 @@ pub struct Engine<'s> {
     rng: Xoshiro256PlusPlus,
     costs: Vec<Option<TierCost>>,
     nodes: Vec<Vec<NodeState>>,
-    jobs: Vec<Job>,
-    free_jobs: Vec<u32>,
     ops: Vec<OpState>,
     free_ops: Vec<u32>,
     queue: EventQueue,
     recorder: Recorder,
     rtt_ns: f64,
     ns_per_byte: f64,
+    has_network: bool,
     now: u64,
     requests: u64,
     scratch: Vec<u64>,
@@ -99,7 +107,7 @@ impl<'s> Engine<'s> {
     pub fn new(scenario: &'s Scenario, service: Service) -> Engine<'s> {
         let topology = service.topology();
         let m = &scenario.model;
-        let costs = Tier::ALL
+        let costs: Vec<Option<TierCost>> = Tier::ALL
             .iter()
             .map(|t| match t {
                 Tier::App => TierCost::of(&m.app),
@@ -109,7 +117,13 @@ impl<'s> Engine<'s> {
                 Tier::Fanout => TierCost::of(&m.fanout),
             })
             .collect();
-        let nodes = Tier::ALL.iter().map(|&t| (0..topology.nodes(t)).map(|_| NodeState::default()).collect()).collect();
+        let nodes = Tier::ALL
+            .iter()
+            .map(|&t| {
+                let servers = costs_servers(&costs, t);
+                (0..if servers > 0 { topology.nodes(t) } else { 0 }).map(|_| NodeState::new(servers)).collect()
+            })
+            .collect();
         let start = scenario.warmup_ns;
         let end = scenario.warmup_ns + scenario.duration_ns;
         Engine {
@@ -117,14 +131,13 @@ impl<'s> Engine<'s> {
             rng: Xoshiro256PlusPlus::seed_from_u64(workload::stream_seed(scenario.seed, "service-times")),
             costs,
             nodes,
-            jobs: Vec::new(),
-            free_jobs: Vec::new(),
             ops: Vec::new(),
             free_ops: Vec::new(),
             queue: EventQueue::default(),
             recorder: Recorder::new(&topology, start, end),
             rtt_ns: m.rtt_ns,
             ns_per_byte: m.bandwidth_bytes_per_s.map_or(0.0, |bw| 1e9 / bw),
+            has_network: m.rtt_ns > 0.0 || m.bandwidth_bytes_per_s.is_some(),
             now: 0,
             requests: 0,
             scratch: Vec::new(),
@@ -163,8 +176,10 @@ impl<'s> Engine<'s> {
     pub fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
-        if let Some((t, req)) = self.generator.next(end) {
-            self.queue.push(t, Event::Arrival(req));
+        // The next arrival is generated when the previous one runs; the engine holds it.
+        let mut arrival = self.generator.next(end);
+        if let Some((t, _)) = arrival {
+            self.queue.push(t, Event::Arrival);
         }
         let mut events = 0u64;
         while let Some((t, ev)) = self.queue.pop() {
@@ -177,27 +192,19 @@ impl<'s> Engine<'s> {
                 progress(t);
             }
             match ev {
-                Event::Arrival(req) => {
-                    self.start(t, req);
-                    if let Some((t2, r2)) = self.generator.next(end) {
-                        self.queue.push(t2, Event::Arrival(r2));
+                Event::Arrival => {
+                    if let Some((_, req)) = arrival.take() {
+                        self.start(t, req);
+                    }
+                    arrival = self.generator.next(end);
+                    if let Some((t2, _)) = arrival {
+                        self.queue.push(t2, Event::Arrival);
                     }
                 }
-                Event::ServiceDone(job) => self.service_done(t, job),
                 Event::StageDone(op) => self.advance(t, op),
             }
         }
         self.recorder.incomplete = (self.ops.len() - self.free_ops.len()) as u64;
-        // Work still queued at the end was offered to the node but never served.
-        for (ti, tier) in self.nodes.iter().enumerate() {
-            for (ni, node) in tier.iter().enumerate() {
-                for &j in &node.queue {
-                    let job = self.jobs[j as usize];
-                    let m = &mut self.recorder.nodes[ti][ni];
-                    m.offered_ns += job.service_ns;
-                }
-            }
-        }
         progress(end);
         Outcome { recorder: self.recorder, service: self.service, requests: self.requests, events, end_ns: self.now }
     }
@@ -212,8 +219,6 @@ impl<'s> Engine<'s> {
                     op: req.op,
                     start_ns: 0,
                     stage: 0,
-                    pending: 0,
-                    stage_end_ns: 0,
                 });
                 self.ops.len() as u32 - 1
             }
@@ -257,96 +262,40 @@ impl<'s> Engine<'s> {
         }
     }
 
+    /// Sends the visits of the current stage of `slot` at time `t`. Each visit's finish time is
+    /// known on arrival (FIFO), so the stage's end is scheduled at once.
     fn begin_stage(&mut self, t: u64, slot: u32) {
         loop {
             let st = &self.ops[slot as usize];
-            let slot_stage = st.stage;
-            let ends = &st.plan.stage_ends;
-            let from = if slot_stage == 0 { 0 } else { ends[slot_stage as usize - 1] as usize };
-            let to = ends[slot_stage as usize] as usize;
-            let mut pending = 0;
+            let stage = st.stage as usize;
+            let from = if stage == 0 { 0 } else { st.plan.stage_ends[stage - 1] as usize };
+            let to = st.plan.stage_ends[stage] as usize;
             let mut stage_end = t;
             for i in from..to {
                 let v = self.ops[slot as usize].plan.visits[i];
-                let net_ns = if self.rtt_ns > 0.0 || self.ns_per_byte > 0.0 {
-                    (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64
-                } else {
-                    0
-                };
-                let (bytes_in, bytes_out) = match v.access {
-                    Access::Read => (0, v.bytes),
-                    Access::Write => (v.bytes, 0),
-                };
+                let net_ns = if self.has_network { (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64 } else { 0 };
                 let Some(cost) = &self.costs[v.tier.index()] else {
                     // A tier the model leaves out costs nothing but the network.
                     stage_end = stage_end.max(t + net_ns);
                     continue;
                 };
-                let dist = match v.access {
-                    Access::Read => &cost.read,
-                    Access::Write => &cost.write,
+                let (dist, bytes_in, bytes_out) = match v.access {
+                    Access::Read => (&cost.read, 0, v.bytes),
+                    Access::Write => (&cost.write, v.bytes, 0),
                 };
                 let service_ns = (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).max(0.0) as u64;
-                let servers = cost.servers;
+                let started = self.nodes[v.tier.index()][v.node as usize].admit(t, service_ns);
                 self.recorder.record_visit(v.tier, v.node, t, service_ns, bytes_in, bytes_out);
-                let job = Job { op: slot, tier: v.tier, node: v.node, service_ns, net_ns };
-                let j = match self.free_jobs.pop() {
-                    Some(j) => {
-                        self.jobs[j as usize] = job;
-                        j
-                    }
-                    None => {
-                        self.jobs.push(job);
-                        self.jobs.len() as u32 - 1
-                    }
-                };
-                pending += 1;
-                let node = &mut self.nodes[v.tier.index()][v.node as usize];
-                if node.busy < servers {
-                    node.busy += 1;
-                    self.recorder.record_busy(v.tier, v.node, t, t + service_ns);
-                    self.queue.push(t + service_ns, Event::ServiceDone(j));
-                } else {
-                    node.queue.push_back(j);
-                }
+                self.recorder.record_busy(v.tier, v.node, started, started + service_ns);
+                stage_end = stage_end.max(started + service_ns + net_ns);
             }
-            let st = &mut self.ops[slot as usize];
-            st.pending = pending;
-            st.stage_end_ns = stage_end;
-            if pending > 0 {
-                return;
-            }
-            // Nothing to wait for at a node: the stage ends when its network legs do.
             if stage_end > t {
                 self.queue.push(stage_end, Event::StageDone(slot));
                 return;
             }
+            // Nothing took time: go straight on to the next stage.
             if !self.next_stage(t, slot) {
                 return;
-            }
-        }
-    }
-
-    fn service_done(&mut self, t: u64, j: u32) {
-        let job = self.jobs[j as usize];
-        self.free_jobs.push(j);
-        let node = &mut self.nodes[job.tier.index()][job.node as usize];
-        node.busy -= 1;
-        if let Some(next) = node.queue.pop_front() {
-            node.busy += 1;
-            let nj = self.jobs[next as usize];
-            self.recorder.record_busy(nj.tier, nj.node, t, t + nj.service_ns);
-            self.queue.push(t + nj.service_ns, Event::ServiceDone(next));
-        }
-        let st = &mut self.ops[job.op as usize];
-        st.stage_end_ns = st.stage_end_ns.max(t + job.net_ns);
-        st.pending -= 1;
-        if st.pending == 0 {
-            if st.stage_end_ns > t {
-                let at = st.stage_end_ns;
-                self.queue.push(at, Event::StageDone(job.op));
-            } else {
-                self.advance(t, job.op);
             }
         }
     }
@@ -378,4 +327,8 @@ impl<'s> Engine<'s> {
         }
         true
     }
+}
+
+fn costs_servers(costs: &[Option<TierCost>], tier: Tier) -> u32 {
+    costs[tier.index()].as_ref().map_or(0, |c| c.servers)
 }
