@@ -16,5 +16,14 @@ fn main() {
     let o = e.run(&mut |_| {});
     let t3 = t.elapsed();
     let run = (t3 - t2).as_secs_f64();
-    println!("graph {:?} preload {:?} run {:.3}s requests {} events {} -> {:.0} req/s {:.0} ev/s", t1, t2 - t1, run, o.requests, o.events, o.requests as f64 / run, o.events as f64 / run);
+    println!(
+        "graph {:?} preload {:?} run {:.3}s requests {} events {} -> {:.0} req/s {:.0} ev/s",
+        t1,
+        t2 - t1,
+        run,
+        o.requests,
+        o.events,
+        o.requests as f64 / run,
+        o.events as f64 / run
+    );
 }

@@ -99,9 +99,18 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// The longest duration accepted anywhere (run length, warm-up, service times): a year.
+const MAX_DURATION_NS: f64 = 365.0 * 86_400e9;
+
 fn parse_unit(v: &Value, unit: Unit) -> Result<f64, String> {
     match (v, unit) {
-        (Value::String(s), Unit::Duration) => parse_duration_ns(s),
+        (Value::String(s), Unit::Duration) => parse_duration_ns(s).and_then(|ns| {
+            if ns > MAX_DURATION_NS {
+                Err(format!("`{s}` is longer than this tool simulates; durations are at most 365d"))
+            } else {
+                Ok(ns)
+            }
+        }),
         (Value::String(s), Unit::Size) => parse_size_bytes(s),
         (Value::Number(n), Unit::Count) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
@@ -156,6 +165,10 @@ fn explain(message: &str) -> String {
             return format!("unknown {what} `{bad}`{}; allowed: {}", suggest(bad, allowed), allowed.join(", "));
         }
     }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or(rest);
+        return format!("missing required key `{key}`");
+    }
     message
         .replace("expected u32", "expected a whole number (0 to 4294967295)")
         .replace("expected u64", "expected a whole number >= 0")
@@ -167,8 +180,9 @@ fn from_doc<T: DeserializeOwned>(doc: &Document, file: &Path) -> Result<T, Scena
     serde_path_to_error::deserialize(doc.value.clone()).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        let message = explain(&e.inner().to_string());
-        let origin = doc.origin(&path);
+        let inner = e.inner().to_string();
+        let message = explain(&inner);
+        let origin = if inner.starts_with("unknown field") { doc.key_origin(&path) } else { doc.origin(&path) };
         let message = if path.is_empty() { message } else { format!("{path}: {message}") };
         invalid(file, origin, message)
     })
@@ -411,7 +425,8 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         cx.problem("system.partitioning.shards", format!("{shards} is not allowed; expected 1 to 65536"));
     }
     let replication = s.partitioning.replication.unwrap_or(1);
-    if replication == 0 || replication > shards.max(1) {
+    let shards_ok = (1..=65_536).contains(&shards);
+    if shards_ok && (replication == 0 || replication > shards) {
         cx.problem(
             "system.partitioning.replication",
             format!("{replication} is not allowed; expected 1 to the number of shards ({shards}): replicas of a shard sit on distinct shard nodes"),
@@ -423,7 +438,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     }
     for op in [Op::HomeTimeline, Op::UserTimeline] {
         let ps = ops[op.index()].page_size;
-        if ops[op.index()].rate > 0.0 && ps > timeline_length.max(1) {
+        if ops[op.index()].rate > 0.0 && timeline_length > 0 && ps > timeline_length {
             cx.problem(
                 &format!("workload.ops.{}.page_size", op.name()),
                 format!("{ps} is above system.fanout.timeline_length ({timeline_length}); a page cannot be longer than the timeline kept"),

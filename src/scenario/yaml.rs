@@ -14,7 +14,8 @@ use std::fmt;
 enum Node {
     Scalar(Value),
     Seq(Vec<Spanned<Node>>),
-    Map(Vec<(String, Spanned<Node>)>),
+    /// Key, key position, value.
+    Map(Vec<(String, (usize, usize), Spanned<Node>)>),
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -63,8 +64,13 @@ impl<'de> Deserialize<'de> for Node {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
                 let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<KeyString>()? {
-                    entries.push((key.0, map.next_value::<Spanned<Node>>()?));
+                while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
+                    let at = key.referenced;
+                    entries.push((
+                        key.value.0,
+                        (at.line() as usize, at.column() as usize),
+                        map.next_value::<Spanned<Node>>()?,
+                    ));
                 }
                 Ok(Node::Map(entries))
             }
@@ -101,6 +107,7 @@ pub enum Origin {
 pub struct Document {
     pub value: Value,
     positions: HashMap<String, (usize, usize)>,
+    key_positions: HashMap<String, (usize, usize)>,
     overrides: Vec<(String, String)>,
 }
 
@@ -135,8 +142,9 @@ impl Document {
             SyntaxError { line, column, message }
         })?;
         let mut positions = HashMap::new();
-        let value = flatten(root, String::new(), &mut positions);
-        Ok(Document { value, positions, overrides: Vec::new() })
+        let mut key_positions = HashMap::new();
+        let value = flatten(root, String::new(), &mut positions, &mut key_positions);
+        Ok(Document { value, positions, key_positions, overrides: Vec::new() })
     }
 
     /// Applies `key.path=value` overrides; the value is parsed as YAML (`4`, `push`, `[1, 2]`).
@@ -162,6 +170,14 @@ impl Document {
         Ok(())
     }
 
+    /// The origin of the key itself at `path` (for unknown keys), else as [`Document::origin`].
+    pub fn key_origin(&self, path: &str) -> Origin {
+        match (self.origin(path), self.key_positions.get(path)) {
+            (Origin::File { .. }, Some(&(line, column))) => Origin::File { line, column },
+            (o, _) => o,
+        }
+    }
+
     /// The origin of a key path such as `system.partitioning.shards` or `ops.spikes[0].at`.
     /// Falls back to the nearest enclosing key that has a position.
     pub fn origin(&self, path: &str) -> Origin {
@@ -183,11 +199,26 @@ impl Document {
     }
 }
 
+/// The parser's message without its own `error: line N column M:` prefix (the caller prints
+/// the position once) and with budget breaches in plain words.
 fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_owned()
+    let mut m = message.lines().next().unwrap_or(message).trim();
+    m = m.strip_prefix("error:").unwrap_or(m).trim_start();
+    if let Some((_, after)) = m.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        m = after;
+    }
+    if m.contains("budget breached") {
+        return format!(
+            "the document expands to more than this tool accepts ({}): anchors and aliases may expand it exponentially; write the values out",
+            m.trim_start_matches("budget breached:").trim()
+        );
+    }
+    m.to_owned()
 }
 
-fn flatten(node: Spanned<Node>, path: String, positions: &mut HashMap<String, (usize, usize)>) -> Value {
+type Positions = HashMap<String, (usize, usize)>;
+
+fn flatten(node: Spanned<Node>, path: String, positions: &mut Positions, keys: &mut Positions) -> Value {
     let loc = node.referenced;
     if loc.line() > 0 {
         positions.insert(path.clone(), (loc.line() as usize, loc.column() as usize));
@@ -195,13 +226,20 @@ fn flatten(node: Spanned<Node>, path: String, positions: &mut HashMap<String, (u
     match node.value {
         Node::Scalar(v) => v,
         Node::Seq(items) => Value::Array(
-            items.into_iter().enumerate().map(|(i, item)| flatten(item, format!("{path}[{i}]"), positions)).collect(),
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| flatten(item, format!("{path}[{i}]"), positions, keys))
+                .collect(),
         ),
         Node::Map(entries) => {
             let mut map = serde_json::Map::new();
-            for (key, child) in entries {
+            for (key, at, child) in entries {
                 let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                let value = flatten(child, child_path, positions);
+                if at.0 > 0 {
+                    keys.insert(child_path.clone(), at);
+                }
+                let value = flatten(child, child_path, positions, keys);
                 map.insert(key, value);
             }
             Value::Object(map)

@@ -214,12 +214,7 @@ impl<'s> Engine<'s> {
         let slot = match self.free_ops.pop() {
             Some(i) => i,
             None => {
-                self.ops.push(OpState {
-                    plan: Plan::default(),
-                    op: req.op,
-                    start_ns: 0,
-                    stage: 0,
-                });
+                self.ops.push(OpState { plan: Plan::default(), op: req.op, start_ns: 0, stage: 0 });
                 self.ops.len() as u32 - 1
             }
         };
@@ -273,7 +268,8 @@ impl<'s> Engine<'s> {
             let mut stage_end = t;
             for i in from..to {
                 let v = self.ops[slot as usize].plan.visits[i];
-                let net_ns = if self.has_network { (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64 } else { 0 };
+                let net_ns =
+                    if self.has_network { (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64 } else { 0 };
                 let Some(cost) = &self.costs[v.tier.index()] else {
                     // A tier the model leaves out costs nothing but the network.
                     stage_end = stage_end.max(t + net_ns);

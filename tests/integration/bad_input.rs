@@ -230,7 +230,12 @@ fn alias_bomb_is_refused_quickly() {
         let refs = vec![format!("*a{}", i - 1); 10].join(", ");
         bomb.push_str(&format!("  - &a{i} [{refs}]\n"));
     }
-    expect_error(&broken("duration: 10s\n", &format!("duration: 10s\n{bomb}")), &[], At::Anywhere, &["budget"]);
+    expect_error(
+        &broken("duration: 10s\n", &format!("duration: 10s\n{bomb}")),
+        &[],
+        At::Anywhere,
+        &["anchors and aliases"],
+    );
 }
 
 #[test]
@@ -421,12 +426,13 @@ fn duration_beyond_what_can_be_simulated() {
 
 #[test]
 fn duration_plus_warmup_overflows() {
-    // Each fits the nanosecond clock (about 585 years) on its own, not together.
+    // Each fits the nanosecond clock (about 585 years) on its own, not together; both are
+    // refused as longer than the year a run may last.
     expect_error(
         &broken("duration: 10s\n", "duration: 200000d\nwarmup: 200000d\n"),
         &[],
         At::Anywhere,
-        &["duration", "warmup"],
+        &["duration", "at most 365d"],
     );
 }
 
