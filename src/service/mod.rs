@@ -452,11 +452,13 @@ impl Service {
     /// Reads the tweets of a page (hydration): through the tweet cache if there is one, then the
     /// shards holding the misses. Cache fills are left in `fills` for the background.
     fn hydrate(&self, page: &[u64], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
-        let mut per_shard: Tally<(u32, u64)> = smallvec![(0, 0); self.topology.shards as usize];
+        let mut per_shard_store: Tally<(u32, u64)> = smallvec![(0, 0); self.topology.shards as usize];
+        let per_shard = per_shard_store.as_mut_slice();
         let mut response = 0;
         match &self.tweet_cache {
             Some(cache) => {
-                let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
+                let mut per_node_store: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
+                let per_node = per_node_store.as_mut_slice();
                 self.lookup(page, |id, t| {
                     response += t.bytes();
                     let (node, hit) = cache.get(id);
@@ -497,25 +499,27 @@ impl Service {
     /// Calls `found` for each tweet of a page that exists, taking each stripe's lock once.
     fn lookup(&self, page: &[u64], mut found: impl FnMut(u64, &Tweet)) {
         let stripes = self.tweets.len();
-        let stripe_of = |id: u64| ids::worker(id) as usize % stripes;
+        let mut keyed: SmallVec<[(u32, u64); 64]> =
+            page.iter().map(|&id| ((ids::worker(id) as usize % stripes) as u32, id)).collect();
+        let keyed = keyed.as_mut_slice();
         if stripes <= 64 {
             let mut present = 0u64;
-            for &id in page {
-                present |= 1 << stripe_of(id);
+            for &(stripe, _) in keyed.iter() {
+                present |= 1 << stripe;
             }
             while present != 0 {
-                let stripe = present.trailing_zeros() as usize;
+                let stripe = present.trailing_zeros();
                 present &= present - 1;
-                let map = lock(&self.tweets[stripe]);
-                for &id in page.iter().filter(|&&id| stripe_of(id) == stripe) {
+                let map = lock(&self.tweets[stripe as usize]);
+                for &(_, id) in keyed.iter().filter(|k| k.0 == stripe) {
                     if let Some(t) = map.get(&id) {
                         found(id, t);
                     }
                 }
             }
         } else {
-            for &id in page {
-                if let Some(t) = lock(&self.tweets[stripe_of(id)]).get(&id) {
+            for &(stripe, id) in keyed.iter() {
+                if let Some(t) = lock(&self.tweets[stripe as usize]).get(&id) {
                     found(id, t);
                 }
             }
