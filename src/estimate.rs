@@ -90,6 +90,10 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     }
     let day = 86_400.0;
     let posts = rate[Op::PostTweet.index()];
+    // Followers of an average post's author: celebrities' posts reach their followers.
+    let celebrity = s.population.celebrities.map_or(0.0, |c| c.followers as f64);
+    let share = post.celebrity_share;
+    let mean_followers = (1.0 - share) * mean_followers + share * celebrity;
     let deliveries = posts * mean_followers * push_share;
     let mut storage = BTreeMap::new();
     storage.insert("tweets".to_owned(), posts * day * (tweet_bytes + INDEX_ENTRY_BYTES as f64));

@@ -9,6 +9,7 @@ use crate::scenario::{GraphFormat, GraphSpec, Scenario};
 use crate::service::Service;
 use crate::sim::Engine;
 use crate::{estimate, workload};
+use rand::RngExt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -20,8 +21,37 @@ pub enum RunError {
     Population { path: PathBuf, message: String },
 }
 
-/// Builds or loads the follow graph a scenario describes.
+/// Builds or loads the follow graph a scenario describes, celebrities included.
 pub fn build_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
+    let graph = base_graph(s)?;
+    let Some(c) = s.population.celebrities else { return Ok(graph) };
+    // Celebrities are users 0..count; each gets `followers` distinct followers at random.
+    let mut rng = workload::rng(s.seed, "celebrities");
+    let users = graph.users();
+    let mut edges = Vec::with_capacity(graph.edges() as usize + c.count as usize * c.followers as usize);
+    for u in 0..users {
+        edges.extend(graph.followees(u).iter().map(|&v| (u, v)));
+    }
+    drop(graph);
+    for celebrity in 0..c.count {
+        // A random sample of distinct followers, by Floyd's algorithm over 0..users-1 (skipping itself).
+        let mut chosen = rustc_hash::FxHashSet::default();
+        for j in (users - 1 - c.followers)..(users - 1) {
+            let r = rng.random_range(0..=j);
+            let pick = if chosen.insert(r) {
+                r
+            } else {
+                chosen.insert(j);
+                j
+            };
+            let follower = if pick >= celebrity { pick + 1 } else { pick };
+            edges.push((follower, celebrity));
+        }
+    }
+    Ok(FollowGraph::from_edges(users, edges))
+}
+
+fn base_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
     let users = s.population.users;
     let mut rng = workload::rng(s.seed, "graph");
     Ok(match &s.population.graph {

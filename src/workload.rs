@@ -53,6 +53,7 @@ pub struct Generator {
     actor: ActorChoice,
     specs: crate::scenario::Workload,
     users: u32,
+    celebrities: Option<u32>,
     now_ns: f64,
 }
 
@@ -90,6 +91,7 @@ impl Generator {
             actor,
             specs: s.workload.clone(),
             users,
+            celebrities: s.population.celebrities.map(|c| c.count),
             now_ns: 0.0,
         }
     }
@@ -140,7 +142,17 @@ impl Generator {
 
     /// A request of the given kind with its actor, sizes and target pick.
     pub fn request(&mut self, op: Op) -> Request {
-        let actor = self.actor();
+        let spec = self.specs.op(op);
+        let actor = match self.celebrities {
+            Some(n)
+                if op == Op::PostTweet
+                    && spec.celebrity_share > 0.0
+                    && self.rng.random::<f64>() < spec.celebrity_share =>
+            {
+                self.rng.random_range(0..n)
+            }
+            _ => self.actor(),
+        };
         let spec = self.specs.op(op);
         let (text_bytes, image_bytes) = if op == Op::PostTweet {
             let text = spec.text_bytes.sample(&mut self.rng).round().clamp(0.0, u32::MAX as f64) as u32;

@@ -60,6 +60,15 @@ pub struct GraphFile {
     pub format: Option<GraphFormat>,
     /// Each line of the file is a mutual follow (a→b and b→a), as DeathStarBench loads its graphs.
     pub undirected: Option<bool>,
+    /// Accounts (users 0..count) given `followers` followers each, chosen at random.
+    pub celebrities: Option<CelebritiesFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CelebritiesFile {
+    pub count: u32,
+    pub followers: u64,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +136,8 @@ pub struct PostFile {
     pub text_bytes: Option<Value>,
     pub image_probability: Option<f64>,
     pub image_bytes: Option<Value>,
+    /// Probability that a post's author is one of `population.graph.celebrities`.
+    pub celebrity_share: Option<f64>,
 }
 
 #[derive(Deserialize)]

@@ -120,6 +120,14 @@ pub struct Population {
     pub users: u32,
     pub graph: GraphSpec,
     pub tweets_per_user: u32,
+    /// Users 0..count are celebrities with `followers` followers each, on top of the graph.
+    pub celebrities: Option<Celebrities>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Celebrities {
+    pub count: u32,
+    pub followers: u32,
 }
 
 /// Who acts: uniform over users, or Zipf over a fixed random ranking of users.
@@ -185,6 +193,8 @@ pub struct OpSpec {
     pub text_bytes: Dist,
     pub image_probability: f64,
     pub image_bytes: Dist,
+    /// Probability that a post is by a celebrity (post_tweet only).
+    pub celebrity_share: f64,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]

@@ -285,6 +285,23 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     if g.generator != Generator::File && (g.path.is_some() || g.format.is_some() || g.undirected.is_some()) {
         cx.problem("population.graph", "path, format and undirected apply only to generator: file");
     }
+    let celebrities = g.celebrities.as_ref().and_then(|c| {
+        if c.count == 0 || c.count > 1000 || c.count >= users {
+            cx.problem(
+                "population.graph.celebrities.count",
+                format!("{} is not allowed; expected 1 to 1000, and fewer than population.users", c.count),
+            );
+            return None;
+        }
+        if c.followers == 0 || c.followers >= users as u64 {
+            cx.problem(
+                "population.graph.celebrities.followers",
+                format!("{} is not allowed; expected 1 to population.users - 1 ({})", c.followers, users - 1),
+            );
+            return None;
+        }
+        Some(Celebrities { count: c.count, followers: c.followers as u32 })
+    });
     if g.generator != Generator::PowerLaw && g.follower_exponent.is_some() {
         cx.problem("population.graph.follower_exponent", "applies only to generator: power_law");
     }
@@ -349,6 +366,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         text_bytes: Dist::constant(140.0),
         image_probability: 0.0,
         image_bytes: Dist::constant(0.0),
+        celebrity_share: 0.0,
     };
     let mut ops: Vec<OpSpec> = Op::ALL.iter().map(|_| default_spec()).collect();
     let o = &w.ops;
@@ -389,6 +407,21 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
                 );
             } else {
                 spec.image_probability = ip;
+            }
+        }
+        if let Some(share) = p.celebrity_share {
+            if !(0.0..=1.0).contains(&share) {
+                cx.problem(
+                    "workload.ops.post_tweet.celebrity_share",
+                    format!("{share} is not a probability; expected 0 to 1"),
+                );
+            } else if celebrities.is_none() && share > 0.0 {
+                cx.problem(
+                    "workload.ops.post_tweet.celebrity_share",
+                    "needs population.graph.celebrities (who the celebrities are)",
+                );
+            } else {
+                spec.celebrity_share = share;
             }
         }
         match &p.image_bytes {
@@ -510,7 +543,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             std::fs::metadata(path).map(|m| m.len() as f64 / 10.0).unwrap_or(0.0) / users as f64
         }
     };
-    let edges = users as f64 * follows;
+    let edges = users as f64 * follows + celebrities.map_or(0.0, |c| c.count as f64 * c.followers as f64);
     let post_rate = ops[Op::PostTweet.index()].rate * pattern.max_multiplier(Op::PostTweet);
     let tweets =
         users as f64 * f.population.tweets_per_user as f64 + post_rate * (duration_ns + warmup_ns) as f64 / 1e9;
@@ -553,7 +586,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         duration_ns,
         warmup_ns,
         model,
-        population: Population { users, graph, tweets_per_user: f.population.tweets_per_user },
+        population: Population { users, graph, tweets_per_user: f.population.tweets_per_user, celebrities },
         workload: Workload { actor, pattern, ops },
         system: System {
             partitioning: Partitioning { strategy: s.partitioning.strategy, shards, replication },

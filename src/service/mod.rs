@@ -37,6 +37,29 @@ pub const FANOUT_BATCH: u32 = 4096;
 const INLINE: usize = 32;
 type Tally<T> = SmallVec<[T; INLINE]>;
 
+/// Items and bytes per shard or node when few are touched (a page of tweets).
+#[derive(Default)]
+struct Sparse(SmallVec<[(u32, u32, u64); 32]>);
+
+impl Sparse {
+    #[inline]
+    fn add(&mut self, index: u32, bytes: u64) {
+        match self.0.iter_mut().find(|e| e.0 == index) {
+            Some(e) => {
+                e.1 += 1;
+                e.2 += bytes;
+            }
+            None => self.0.push((index, 1, bytes)),
+        }
+    }
+
+    /// By index, so that plans do not depend on the order tweets were found in.
+    fn sorted(&mut self) -> &[(u32, u32, u64)] {
+        self.0.sort_unstable_by_key(|e| e.0);
+        &self.0
+    }
+}
+
 /// Milliseconds of history before simulated time 0 (preloaded tweets are spread over it).
 pub const HISTORY_MS: u64 = 86_400_000;
 
@@ -452,45 +475,33 @@ impl Service {
     /// Reads the tweets of a page (hydration): through the tweet cache if there is one, then the
     /// shards holding the misses. Cache fills are left in `fills` for the background.
     fn hydrate(&self, page: &[u64], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
-        let mut per_shard_store: Tally<(u32, u64)> = smallvec![(0, 0); self.topology.shards as usize];
-        let per_shard = per_shard_store.as_mut_slice();
+        // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
+        let mut per_shard = Sparse::default();
         let mut response = 0;
         match &self.tweet_cache {
             Some(cache) => {
-                let mut per_node_store: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
-                let per_node = per_node_store.as_mut_slice();
+                let mut per_node = Sparse::default();
                 self.lookup(page, |id, t| {
                     response += t.bytes();
                     let (node, hit) = cache.get(id);
-                    let slot = &mut per_node[node as usize];
-                    slot.0 += 1;
-                    if hit {
-                        slot.1 += t.bytes();
-                    } else {
-                        let s = self.partitioner.tweet_shard(id, t.author) as usize;
-                        per_shard[s].0 += 1;
-                        per_shard[s].1 += t.bytes();
+                    per_node.add(node, if hit { t.bytes() } else { 0 });
+                    if !hit {
+                        per_shard.add(self.partitioner.tweet_shard(id, t.author), t.bytes());
                         fills.push((id, t.bytes()));
                     }
                 });
-                for (node, &(k, bytes)) in per_node.iter().enumerate() {
-                    if k > 0 {
-                        plan.visit(Tier::TweetCache, node as u32, Access::Read, k, bytes);
-                    }
+                for &(node, k, bytes) in per_node.sorted() {
+                    plan.visit(Tier::TweetCache, node, Access::Read, k, bytes);
                 }
                 plan.end_stage();
             }
             None => self.lookup(page, |id, t| {
                 response += t.bytes();
-                let s = self.partitioner.tweet_shard(id, t.author) as usize;
-                per_shard[s].0 += 1;
-                per_shard[s].1 += t.bytes();
+                per_shard.add(self.partitioner.tweet_shard(id, t.author), t.bytes());
             }),
         }
-        for (shard, &(k, bytes)) in per_shard.iter().enumerate() {
-            if k > 0 {
-                plan.visit(Tier::Shard, self.replica(shard as u32), Access::Read, k, bytes);
-            }
+        for &(shard, k, bytes) in per_shard.sorted() {
+            plan.visit(Tier::Shard, self.replica(shard), Access::Read, k, bytes);
         }
         plan.end_stage();
         response

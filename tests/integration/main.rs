@@ -5,4 +5,5 @@ mod determinism;
 mod graph_data;
 mod hand_counts;
 mod queueing;
+mod scenarios;
 mod util;
