@@ -578,7 +578,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
 
     Ok(Scenario {
         name: f.name,
-        description: f.description.unwrap_or_default(),
+        description: f.description.unwrap_or_default().trim().to_owned(),
         path: path.to_path_buf(),
         file_sha256: hex(&sha2::Sha256::digest(text.as_bytes())),
         overrides: overrides.set.clone(),

@@ -390,6 +390,7 @@ impl Service {
     pub fn post_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32, plan: &mut Plan) -> u64 {
         plan.clear();
         self.app(plan, Access::Write);
+        plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
         let user_shard = self.partitioner.user_shard(user);
         let worker = user_shard % self.tweets.len() as u32;
         let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
