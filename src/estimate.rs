@@ -139,10 +139,8 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                     if has_tw_cache {
                         0.0
                     } else {
-                        let spread = match s.system.partitioning.strategy {
-                            PartitionKind::UserHash | PartitionKind::TweetHash => p.min(shards),
-                        };
-                        spread * rd + p * item
+                        // A page's tweets are spread over up to `p` shards.
+                        p.min(shards) * rd + p * item
                     }
                 };
                 let home_ns = if push_share > 0.0 {
@@ -150,7 +148,9 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                 } else {
                     f.min(shards) * rd + f * item
                 } + hydrate(page_home);
-                let user_ns = rd + page_user * item + hydrate(page_user);
+                // Under user_hash without a tweet cache, a user's index and tweets are one read.
+                let colocated = s.system.partitioning.strategy == PartitionKind::UserHash && !has_tw_cache;
+                let user_ns = rd + page_user * item + if colocated { 0.0 } else { hydrate(page_user) };
                 let small = 2.0 * r * (wr + item);
                 rates[Op::PostTweet.index()] * post_ns
                     + rates[Op::HomeTimeline.index()] * home_ns
@@ -218,5 +218,58 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
         bandwidth_in_bytes_per_s: bandwidth_in,
         bandwidth_out_bytes_per_s: bandwidth_out,
         tiers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Overrides, load};
+    use std::path::Path;
+
+    fn scenario(file: &str, set: &[&str]) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let o = Overrides { seed: None, set: set.iter().map(|s| s.to_string()).collect() };
+        load(&path, &o).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn single_queue_demand_is_lambda_over_mu() {
+        // mm1: 800 reads/s of 1 ms each on one single-server shard.
+        let e = estimate(&scenario("scenarios/mm1.yaml", &[]), 5.0);
+        let shard = &e.tiers["shard"];
+        assert!((shard.busy_servers - 0.8).abs() < 1e-9, "{}", shard.busy_servers);
+        assert!((shard.utilisation - 0.8).abs() < 1e-9);
+        // 0.8 busy servers at 70% need ceil(0.8 / 0.7) = 2 single-server nodes.
+        assert_eq!(shard.nodes_needed, 2);
+        assert_eq!(e.tiers.len(), 1, "the model has no other tier");
+    }
+
+    #[test]
+    fn storage_per_day_by_hand() {
+        // 10 posts/s of exactly 100 bytes, 20 followers each, pushed; 5 likes/s; no images.
+        let s = scenario(
+            "scenarios/quickstart.yaml",
+            &[
+                "workload.ops.post_tweet={rate: 10, text_bytes: 100}",
+                "workload.ops.like_tweet.rate=5",
+                "workload.ops.follow.rate=0",
+                "workload.ops.unfollow.rate=0",
+                "workload.pattern.spikes=[]",
+                "system.partitioning.replication=2",
+            ],
+        );
+        let e = estimate(&s, 20.0);
+        let day = 86_400.0;
+        let d = &e.storage_per_day_bytes;
+        assert_eq!(d["tweets"], 10.0 * day * (36.0 + 100.0 + 8.0));
+        assert_eq!(d["timelines"], 10.0 * day * 20.0 * 20.0);
+        assert_eq!(d["likes"], 5.0 * day * 16.0);
+        assert_eq!(d["images"], 0.0);
+        assert_eq!(d["graph"], 0.0);
+        let per_day: f64 = d.values().sum();
+        assert!((e.storage_per_year_bytes - per_day * 365.0).abs() < 1.0);
+        assert!((e.replicated_per_year_bytes - per_day * 365.0 * 2.0).abs() < 1.0);
+        assert_eq!(e.peak_qps["post_tweet"], 10.0);
     }
 }

@@ -172,3 +172,86 @@ impl Generator {
         self.users
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Overrides, load};
+    use std::path::Path;
+
+    fn scenario(set: &[&str]) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml");
+        let o = Overrides { seed: None, set: set.iter().map(|s| s.to_string()).collect() };
+        load(&path, &o).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Counts arrivals of `op` in [from, to) seconds.
+    fn count(s: &Scenario, op: Op, from: f64, to: f64) -> f64 {
+        let mut g = Generator::new(s, s.population.users);
+        let end = s.warmup_ns + s.duration_ns;
+        let mut n = 0.0;
+        while let Some((t, r)) = g.next(end) {
+            let t = t as f64 / 1e9;
+            if r.op == op && t >= from && t < to {
+                n += 1.0;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn rates_and_spikes() {
+        // quickstart: post_tweet 200/s, tripled from 30 s to 35 s of the measured window (which
+        // starts after 5 s of warm-up); home_timeline 4000/s throughout.
+        let s = scenario(&["duration=60s"]);
+        let steady = count(&s, Op::PostTweet, 5.0, 35.0) / 30.0;
+        let spike = count(&s, Op::PostTweet, 35.0, 40.0) / 5.0;
+        // Poisson counts: 6000 and 3000 events, standard errors under 2% and 2%.
+        assert!((steady / 200.0 - 1.0).abs() < 0.06, "{steady}");
+        assert!((spike / 600.0 - 1.0).abs() < 0.06, "{spike}");
+        let reads = count(&s, Op::HomeTimeline, 35.0, 40.0) / 5.0;
+        assert!((reads / 4000.0 - 1.0).abs() < 0.05, "a post-only spike leaves reads alone: {reads}");
+    }
+
+    #[test]
+    fn diurnal_swings_around_the_mean() {
+        let s = scenario(&[
+            "workload.pattern.kind=diurnal",
+            "workload.pattern.peak_to_mean=2",
+            "workload.pattern.period=40s",
+            "workload.pattern.spikes=[]",
+            "warmup=0s",
+            "duration=40s",
+        ]);
+        // Multiplier 1 + sin(2 pi t / 40 s): the first half averages 1 + 2/pi, the second 1 - 2/pi.
+        let first = count(&s, Op::HomeTimeline, 0.0, 20.0) / 20.0;
+        let second = count(&s, Op::HomeTimeline, 20.0, 40.0) / 20.0;
+        let pi = std::f64::consts::PI;
+        assert!((first / (4000.0 * (1.0 + 2.0 / pi)) - 1.0).abs() < 0.03, "{first}");
+        assert!((second / (4000.0 * (1.0 - 2.0 / pi)) - 1.0).abs() < 0.05, "{second}");
+    }
+
+    #[test]
+    fn zipf_actors_are_skewed_and_uniform_ones_are_not() {
+        let top_share = |set: &[&str]| {
+            let s = scenario(set);
+            let mut g = Generator::new(&s, s.population.users);
+            let mut counts = vec![0u32; s.population.users as usize];
+            for _ in 0..200_000 {
+                counts[g.request(Op::HomeTimeline).actor as usize] += 1;
+            }
+            counts.sort_unstable_by(|a, b| b.cmp(a));
+            counts[..200].iter().sum::<u32>() as f64 / 200_000.0
+        };
+        // The top 1% of 20,000 users: with Zipf s = 0.8 they act about 30% of the time.
+        assert!(top_share(&[]) > 0.2);
+        assert!(top_share(&["workload.actor=uniform"]) < 0.02);
+    }
+
+    #[test]
+    fn streams_are_independent_per_component() {
+        assert_ne!(stream_seed(1, "arrivals"), stream_seed(1, "graph"));
+        assert_ne!(stream_seed(1, "arrivals"), stream_seed(2, "arrivals"));
+        assert_eq!(stream_seed(1, "arrivals"), stream_seed(1, "arrivals"));
+    }
+}
