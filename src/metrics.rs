@@ -134,10 +134,16 @@ impl Recorder {
         }
     }
 
-    /// A visit arrived at a node at `t_ns`, offering `service_ns` of work and moving bytes.
+    /// The time-series interval of `t_ns`, if it is inside the window (for `record_visit`).
     #[inline]
-    pub fn record_visit(&mut self, tier: Tier, node: u32, t_ns: u64, service_ns: u64, bytes_in: u64, bytes_out: u64) {
-        let Some(i) = self.interval(t_ns) else { return };
+    pub fn interval_of(&self, t_ns: u64) -> Option<usize> {
+        self.interval(t_ns)
+    }
+
+    /// A visit arrived at a node in interval `i` (see `interval_of`), offering `service_ns` of
+    /// work and moving bytes.
+    #[inline]
+    pub fn record_visit(&mut self, tier: Tier, node: u32, i: usize, service_ns: u64, bytes_in: u64, bytes_out: u64) {
         let n = &mut self.nodes[tier.index()][node as usize];
         n.offered_ns += service_ns;
         n.bytes_in += bytes_in;

@@ -280,7 +280,8 @@ impl Service {
         let topology = Topology::of(s);
         let shards = topology.shards;
         let users = graph.users();
-        let stripes = shards.min(ids::MAX_WORKERS);
+        // A power of two, so that a tweet's stripe is its worker bits masked.
+        let stripes = shards.min(ids::MAX_WORKERS).next_power_of_two();
         let svc = Service {
             topology,
             timeline_length: s.system.fanout.timeline_length as usize,
@@ -329,14 +330,21 @@ impl Service {
     #[inline]
     fn replica(&self, shard: u32) -> u32 {
         let r = self.topology.replication;
-        if r == 1 { shard } else { (shard + self.balancer.pick(r)) % self.topology.shards }
+        if r == 1 { shard } else { self.replica_node(shard, self.balancer.pick(r)) }
+    }
+
+    /// The node holding replica `r` of `shard`: the next nodes around the ring.
+    #[inline]
+    fn replica_node(&self, shard: u32, r: u32) -> u32 {
+        let n = shard + r;
+        if n >= self.topology.shards { n - self.topology.shards } else { n }
     }
 
     /// Writes go to every replica of the shard, in parallel.
     #[inline]
     fn write_all(&self, plan: &mut Plan, shard: u32, items: u32, bytes: u64) {
         for r in 0..self.topology.replication {
-            plan.visit(Tier::Shard, (shard + r) % self.topology.shards, Access::Write, items, bytes);
+            plan.visit(Tier::Shard, self.replica_node(shard, r), Access::Write, items, bytes);
         }
     }
 
@@ -380,8 +388,14 @@ impl Service {
         self.graph.followees(a).binary_search(&b).is_ok() && !st.removed_followees.contains(&b)
     }
 
+    /// The stripe of the tweet store holding `id` (its worker bits; stripes are a power of two).
+    #[inline]
+    fn stripe(&self, id: u64) -> usize {
+        ids::worker(id) as usize & (self.tweets.len() - 1)
+    }
+
     fn tweet(&self, id: u64) -> Option<Tweet> {
-        let stripe = ids::worker(id) as usize % self.tweets.len();
+        let stripe = self.stripe(id);
         lock(&self.tweets[stripe]).get(&id).copied()
     }
 
@@ -392,7 +406,7 @@ impl Service {
         self.app(plan, Access::Write);
         plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
         let user_shard = self.partitioner.user_shard(user);
-        let worker = user_shard % self.tweets.len() as u32;
+        let worker = user_shard & (self.tweets.len() as u32 - 1);
         let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
         let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
         if image_bytes > 0 {
@@ -511,8 +525,7 @@ impl Service {
     /// Calls `found` for each tweet of a page that exists, taking each stripe's lock once.
     fn lookup(&self, page: &[u64], mut found: impl FnMut(u64, &Tweet)) {
         let stripes = self.tweets.len();
-        let mut keyed: SmallVec<[(u32, u64); 64]> =
-            page.iter().map(|&id| ((ids::worker(id) as usize % stripes) as u32, id)).collect();
+        let mut keyed: SmallVec<[(u32, u64); 64]> = page.iter().map(|&id| (self.stripe(id) as u32, id)).collect();
         let keyed = keyed.as_mut_slice();
         if stripes <= 64 {
             let mut present = 0u64;
@@ -711,7 +724,7 @@ impl Service {
             plan.finish();
             return false;
         }
-        let stripe = ids::worker(tweet) as usize % self.tweets.len();
+        let stripe = self.stripe(tweet);
         let author = {
             let mut map = lock(&self.tweets[stripe]);
             let t = map.get_mut(&tweet).expect("checked above");

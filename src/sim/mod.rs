@@ -266,6 +266,7 @@ impl<'s> Engine<'s> {
             let from = if stage == 0 { 0 } else { st.plan.stage_ends[stage - 1] as usize };
             let to = st.plan.stage_ends[stage] as usize;
             let mut stage_end = t;
+            let interval = self.recorder.interval_of(t);
             for i in from..to {
                 let v = self.ops[slot as usize].plan.visits[i];
                 let net_ns =
@@ -281,7 +282,9 @@ impl<'s> Engine<'s> {
                 };
                 let service_ns = (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).max(0.0) as u64;
                 let started = self.nodes[v.tier.index()][v.node as usize].admit(t, service_ns);
-                self.recorder.record_visit(v.tier, v.node, t, service_ns, bytes_in, bytes_out);
+                if let Some(interval) = interval {
+                    self.recorder.record_visit(v.tier, v.node, interval, service_ns, bytes_in, bytes_out);
+                }
                 self.recorder.record_busy(v.tier, v.node, started, started + service_ns);
                 stage_end = stage_end.max(started + service_ns + net_ns);
             }
