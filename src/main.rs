@@ -177,14 +177,16 @@ fn print_summary(r: &Report) {
     }
 }
 
+/// A model file has only model keys at the top level (name, description, network, nodes).
 fn is_model(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else { return false };
     let top: Vec<&str> = text
         .lines()
-        .filter(|l| !l.starts_with([' ', '#', '-']) && l.contains(':'))
+        .filter(|l| !l.starts_with([' ', '\t', '#', '-']) && l.contains(':'))
         .filter_map(|l| l.split(':').next())
+        .map(str::trim)
         .collect();
-    top.contains(&"nodes") && !top.contains(&"workload")
+    !top.is_empty() && top.iter().all(|k| ["name", "description", "network", "nodes"].contains(k))
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

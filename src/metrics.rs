@@ -42,7 +42,10 @@ pub struct Recorder {
     pub series_latency: Vec<Vec<Histogram<u64>>>,
     /// Per interval, per tier: bytes moved.
     pub series_bytes: Vec<Vec<u64>>,
+    /// Requests without a response when the run stopped draining.
     pub incomplete: u64,
+    /// Requests answered whose background work (fan-out, cache fills) was still running.
+    pub incomplete_background: u64,
 }
 
 impl Recorder {
@@ -83,6 +86,7 @@ impl Recorder {
                 .collect(),
             series_bytes: (0..intervals).map(|_| vec![0; Tier::ALL.len()]).collect(),
             incomplete: 0,
+            incomplete_background: 0,
         }
     }
 

@@ -103,6 +103,7 @@ pub fn simulate(s: &Scenario, progress: &mut dyn FnMut(u64)) -> Result<Report, R
         scenario: s,
         service: &outcome.service,
         storage_before: &storage_before,
+        baseline: &outcome.baseline,
         estimate: estimate::estimate(s, mean_followers),
         wall_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         requests: outcome.requests,

@@ -191,9 +191,12 @@ pub struct Report {
     pub nodes: BTreeMap<String, NodeReport>,
     pub slo: BTreeMap<String, Vec<SloReport>>,
     pub estimate: Estimate,
+    /// What the service did in the measured window.
     pub counts: Counts,
     /// Requests still in flight when the run stopped draining (an overloaded system).
     pub incomplete_requests: u64,
+    /// Requests answered whose fan-out or cache fills were still running at the end.
+    pub incomplete_background: u64,
     pub requests_simulated: u64,
     pub warnings: Vec<String>,
     pub timeseries: TimeSeries,
@@ -223,6 +226,8 @@ pub struct RunFacts<'a> {
     pub scenario: &'a Scenario,
     pub service: &'a Service,
     pub storage_before: &'a Storage,
+    /// Counters when the measured window began.
+    pub baseline: &'a crate::service::Snapshot,
     pub estimate: Estimate,
     pub wall_seconds: f64,
     pub requests: u64,
@@ -302,11 +307,13 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
     }
 
     let mut caches = BTreeMap::new();
-    for (layer, stats, spec) in [
-        ("timeline", svc.timeline_cache_stats(), &s.system.timeline_cache),
-        ("tweet", svc.tweet_cache_stats(), &s.system.tweet_cache),
+    let b = facts.baseline;
+    for (layer, stats, before, spec) in [
+        ("timeline", svc.timeline_cache_stats(), b.timeline_cache, &s.system.timeline_cache),
+        ("tweet", svc.tweet_cache_stats(), b.tweet_cache, &s.system.tweet_cache),
     ] {
         if let (Some(c), Some(spec)) = (stats, spec) {
+            let c = c.since(&before.unwrap_or_default());
             let total = c.hits + c.misses;
             caches.insert(
                 layer.to_owned(),
@@ -376,8 +383,14 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
     }
     if rec.incomplete > 0 {
         warnings.push(format!(
-            "{} requests were still in flight when the run stopped draining; their latencies are missing from the figures above.",
+            "{} requests were still waiting for a response when the run stopped draining; their latencies are missing from the figures above.",
             rec.incomplete
+        ));
+    }
+    if rec.incomplete_background > 0 {
+        warnings.push(format!(
+            "{} requests were answered but their background work (fan-out deliveries, cache fills) was still running when the run stopped draining.",
+            rec.incomplete_background
         ));
     }
 
@@ -450,8 +463,9 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         nodes,
         slo,
         estimate: facts.estimate,
-        counts: svc.counts(),
+        counts: svc.counts().since(&b.counts),
         incomplete_requests: rec.incomplete,
+        incomplete_background: rec.incomplete_background,
         requests_simulated: facts.requests,
         warnings,
         timeseries: TimeSeries { interval_s, throughput, p99_us },

@@ -151,10 +151,14 @@ pub fn parse(
             let mu = median.ln();
             Ok(Dist::Lognormal { mu, sigma: (p99.ln() - mu) / Z99 })
         }
-        4 => Ok(Dist::Pareto {
-            scale: positive("scale", get("scale", false)?)?,
-            shape: positive("shape", get("shape", true)?)?,
-        }),
+        4 => {
+            let scale = positive("scale", get("scale", false)?)?;
+            let shape = get("shape", true)?;
+            if shape.is_nan() || shape <= 1.0 {
+                return Err((Some("shape".into()), "pareto needs shape > 1 (a finite mean)".into()));
+            }
+            Ok(Dist::Pareto { scale, shape })
+        }
         _ => {
             let s = get("s", true)?;
             if s < 0.0 {

@@ -190,7 +190,7 @@ pub struct CachesFile {
 pub struct CacheFile {
     pub policy: CacheKind,
     pub nodes: Option<u32>,
-    pub capacity_per_node: Value,
+    pub capacity_per_node: Option<Value>,
 }
 
 #[derive(Deserialize)]

@@ -13,9 +13,9 @@ use super::*;
 
 /// Bytes of memory the service needs per stored item, used to refuse populations that cannot fit.
 /// Measured figures for this implementation: two CSR directions at 4 B per edge each plus build
-/// buffers; a timeline entry at 8 B; a tweet record in its shard's hash map at about 64 B.
+/// buffers; a timeline entry (tweet id, author) at 16 B; a tweet record in its shard's hash map at about 64 B.
 const MEM_PER_EDGE: f64 = 24.0;
-const MEM_PER_TIMELINE_ENTRY: f64 = 8.0;
+const MEM_PER_TIMELINE_ENTRY: f64 = 16.0;
 const MEM_PER_TWEET: f64 = 72.0;
 const MEM_PER_USER: f64 = 160.0;
 
@@ -282,6 +282,12 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             }
         },
     };
+    if g.generator == Generator::File && g.mean_follows.is_some() {
+        cx.problem(
+            "population.graph.mean_follows",
+            "applies only to generated graphs; a file graph has the follows it lists",
+        );
+    }
     if g.generator != Generator::File && (g.path.is_some() || g.format.is_some() || g.undirected.is_some()) {
         cx.problem("population.graph", "path, format and undirected apply only to generator: file");
     }
@@ -313,7 +319,10 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         Some(Value::String(s)) if s == "uniform" => Actor::Uniform,
         Some(v) => match dist::parse(v, &|x| parse_unit(x, Unit::Count)) {
             Ok(Dist::Zipf { s }) => Actor::Zipf { s },
-            Ok(Dist::Uniform { .. }) => Actor::Uniform,
+            _ if v.is_string() || matches!(v.get("dist"), Some(Value::String(d)) if d == "uniform") => {
+                cx.problem("workload.actor", "expected `uniform` or { dist: zipf, s: 0.8 }");
+                Actor::Uniform
+            }
             Ok(_) => {
                 cx.problem("workload.actor", "expected `uniform` or { dist: zipf, s: 0.8 }");
                 Actor::Uniform
@@ -469,14 +478,16 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     if timeline_length == 0 {
         cx.problem("system.fanout.timeline_length", "must be at least 1");
     }
-    for op in [Op::HomeTimeline, Op::UserTimeline] {
-        let ps = ops[op.index()].page_size;
-        if ops[op.index()].rate > 0.0 && timeline_length > 0 && ps > timeline_length {
-            cx.problem(
-                &format!("workload.ops.{}.page_size", op.name()),
-                format!("{ps} is above system.fanout.timeline_length ({timeline_length}); a page cannot be longer than the timeline kept"),
-            );
-        }
+    // A home timeline page comes from the materialised timeline, which keeps timeline_length.
+    let home = &ops[Op::HomeTimeline.index()];
+    if home.rate > 0.0 && timeline_length > 0 && home.page_size > timeline_length {
+        cx.problem(
+            "workload.ops.home_timeline.page_size",
+            format!(
+                "{} is above system.fanout.timeline_length ({timeline_length}); a page cannot be longer than the timeline kept",
+                home.page_size
+            ),
+        );
     }
     let celebrity_followers = match (s.fanout.strategy, s.fanout.celebrity_followers) {
         (FanoutKind::Hybrid, None) => {
@@ -493,26 +504,29 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         }
         (_, None) => 0,
     };
-    let cache = |cx: &mut Cx, layer: &str, c: &Option<file::CacheFile>| -> Option<CacheSpec> {
-        let c = c.as_ref()?;
+    let cache = |cx: &mut Cx, layer: &str, c: Option<&file::CacheFile>| -> Option<CacheSpec> {
+        let c = c?;
+        if c.policy == CacheKind::None {
+            return None;
+        }
         let path = format!("system.caches.{layer}");
         let nodes = c.nodes.unwrap_or(1);
         if nodes == 0 || nodes > 65_536 {
             cx.problem(&format!("{path}.nodes"), format!("{nodes} is not allowed; expected 1 to 65536"));
         }
-        let cap = cx.quantity(&format!("{path}.capacity_per_node"), &c.capacity_per_node, Unit::Size).unwrap_or(0.0);
+        let Some(capacity) = &c.capacity_per_node else {
+            cx.problem(&path, "a cache needs `capacity_per_node` (a size such as 16GB)");
+            return None;
+        };
+        let cap = cx.quantity(&format!("{path}.capacity_per_node"), capacity, Unit::Size).unwrap_or(0.0);
         if cap < 1.0 {
             cx.problem(&format!("{path}.capacity_per_node"), "must be greater than 0 bytes");
         }
-        (c.policy != CacheKind::None).then_some(CacheSpec {
-            policy: c.policy,
-            nodes: nodes.max(1),
-            capacity_per_node: cap as u64,
-        })
+        Some(CacheSpec { policy: c.policy, nodes: nodes.max(1), capacity_per_node: cap as u64 })
     };
     let caches = s.caches.as_ref();
-    let timeline_cache = cache(&mut cx, "timeline", &caches.and_then(|c| c.timeline.as_ref().map(clone_cache)));
-    let tweet_cache = cache(&mut cx, "tweet", &caches.and_then(|c| c.tweet.as_ref().map(clone_cache)));
+    let timeline_cache = cache(&mut cx, "timeline", caches.and_then(|c| c.timeline.as_ref()));
+    let tweet_cache = cache(&mut cx, "tweet", caches.and_then(|c| c.tweet.as_ref()));
 
     if !f.faults.is_empty() {
         cx.problem("faults", "fault injection is not available in this version; leave `faults` out or empty");
@@ -521,6 +535,12 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     let mut slo = BTreeMap::new();
     for (name, target) in &f.slo {
         let op = Op::from(*name);
+        if ops[op.index()].rate == 0.0 {
+            cx.problem(
+                &format!("slo.{}", op.name()),
+                "this operation has no rate in workload.ops, so its SLO could never be checked",
+            );
+        }
         let mut t = Slo::default();
         for (stat, v, slot) in [
             ("p50", &target.p50, &mut t.p50_us),
@@ -599,10 +619,6 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     })
 }
 
-fn clone_cache(c: &file::CacheFile) -> file::CacheFile {
-    file::CacheFile { policy: c.policy, nodes: c.nodes, capacity_per_node: c.capacity_per_node.clone() }
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -656,8 +672,14 @@ pub fn load_model(path: &Path) -> Result<Model, ScenarioError> {
         if count == 0 || count > 100_000 {
             cx.problem(&format!("{p}.count"), format!("{count} is not allowed; expected 1 to 100000"));
         }
-        let read = cx.dist(&format!("{p}.{}", read.0), read.1, Unit::Duration).unwrap_or(Dist::constant(0.0));
-        let write = cx.dist(&format!("{p}.{}", write.0), write.1, Unit::Duration).unwrap_or(Dist::constant(0.0));
+        let read_dist = cx.dist(&format!("{p}.{}", read.0), read.1, Unit::Duration);
+        let write_dist = if write.0 == read.0 {
+            read_dist.clone()
+        } else {
+            cx.dist(&format!("{p}.{}", write.0), write.1, Unit::Duration)
+        };
+        let read = read_dist.unwrap_or(Dist::constant(0.0));
+        let write = write_dist.unwrap_or(Dist::constant(0.0));
         let per_item_ns =
             per_item.and_then(|(k, v)| cx.quantity(&format!("{p}.{k}"), v, Unit::Duration)).unwrap_or(0.0);
         TierModel {

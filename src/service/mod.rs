@@ -189,6 +189,39 @@ pub struct CacheStats {
     pub bytes: u64,
 }
 
+impl CacheStats {
+    /// The counts since `before` (bytes held stay as they are now).
+    pub fn since(&self, before: &CacheStats) -> CacheStats {
+        CacheStats {
+            hits: self.hits - before.hits,
+            misses: self.misses - before.misses,
+            evictions: self.evictions - before.evictions,
+            bytes: self.bytes,
+        }
+    }
+}
+
+impl Counts {
+    /// The counts since `before`.
+    pub fn since(&self, before: &Counts) -> Counts {
+        Counts {
+            tweets: self.tweets - before.tweets,
+            deliveries: self.deliveries - before.deliveries,
+            likes: self.likes - before.likes,
+            follows: self.follows - before.follows,
+            unfollows: self.unfollows - before.unfollows,
+        }
+    }
+}
+
+/// The service's counters at one moment, to measure a window from.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub counts: Counts,
+    pub timeline_cache: Option<CacheStats>,
+    pub tweet_cache: Option<CacheStats>,
+}
+
 /// How many nodes each tier has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Topology {
@@ -257,7 +290,12 @@ pub struct Service {
     partitioner: Box<dyn Partitioner>,
     fanout: Box<dyn FanoutPolicy>,
     fanout_kind: strategy::FanoutKind,
-    balancer: Box<dyn Balancer>,
+    /// One balancer per choice being made, so that one kind of choice does not skew another
+    /// (a shared round-robin counter would alias app nodes with replica picks).
+    app_balancer: Box<dyn Balancer>,
+    fanout_balancer: Box<dyn Balancer>,
+    /// Per shard, across its replicas (empty without replication).
+    replica_balancers: Vec<Box<dyn Balancer>>,
     timeline_cache: Option<CacheLayer>,
     tweet_cache: Option<CacheLayer>,
     /// Bytes per kind (Kind as index) and shard (primary copies).
@@ -291,7 +329,13 @@ impl Service {
             partitioner: strategy::partition::build(s.system.partitioning.strategy, shards),
             fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
             fanout_kind: s.system.fanout.strategy,
-            balancer: strategy::balance::build(s.system.load_balancing),
+            app_balancer: strategy::balance::build(s.system.load_balancing),
+            fanout_balancer: strategy::balance::build(s.system.load_balancing),
+            replica_balancers: if s.system.partitioning.replication > 1 {
+                (0..shards).map(|_| strategy::balance::build(s.system.load_balancing)).collect()
+            } else {
+                Vec::new()
+            },
             timeline_cache: CacheLayer::new(&s.system.timeline_cache),
             tweet_cache: CacheLayer::new(&s.system.tweet_cache),
             storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| AtomicU64::new(0)).collect()).collect(),
@@ -330,7 +374,7 @@ impl Service {
     #[inline]
     fn replica(&self, shard: u32) -> u32 {
         let r = self.topology.replication;
-        if r == 1 { shard } else { self.replica_node(shard, self.balancer.pick(r)) }
+        if r == 1 { shard } else { self.replica_node(shard, self.replica_balancers[shard as usize].pick(r)) }
     }
 
     /// The node holding replica `r` of `shard`: the next nodes around the ring.
@@ -349,7 +393,7 @@ impl Service {
     }
 
     fn app(&self, plan: &mut Plan, access: Access) {
-        let node = self.balancer.pick(self.topology.app);
+        let node = self.app_balancer.pick(self.topology.app);
         plan.visit(Tier::App, node, access, 1, 0);
         plan.end_stage();
     }
@@ -436,7 +480,7 @@ impl Service {
         self.followers_into(user, &mut followers);
         if !followers.is_empty() && self.fanout.push(followers.len() as u32) {
             for batch in followers.chunks(FANOUT_BATCH as usize) {
-                let node = self.balancer.pick(self.topology.fanout);
+                let node = self.fanout_balancer.pick(self.topology.fanout);
                 plan.visit(
                     Tier::Fanout,
                     node,
@@ -658,7 +702,8 @@ impl Service {
         plan.visits[0].bytes = response;
         plan.begin_background();
         if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
-            let node = cache.insert(user as u64, bytes.max(TIMELINE_ENTRY_BYTES));
+            let bytes = bytes.max(TIMELINE_ENTRY_BYTES);
+            let node = cache.insert(user as u64, bytes);
             plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
         }
         self.fill_tweet_cache(&fills, plan);
@@ -893,6 +938,15 @@ impl Service {
             by_shard,
             total_bytes: sharded + images,
             replicated_bytes: sharded * self.topology.replication as u64 + images,
+        }
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            counts: self.counts(),
+            timeline_cache: self.timeline_cache_stats(),
+            tweet_cache: self.tweet_cache_stats(),
         }
     }
 

@@ -76,6 +76,8 @@ struct OpState {
 pub struct Outcome {
     pub recorder: Recorder,
     pub service: Service,
+    /// The service's counters when the measured window began (warm-up ends).
+    pub baseline: crate::service::Snapshot,
     /// Requests simulated, warm-up included.
     pub requests: u64,
     pub events: u64,
@@ -182,9 +184,14 @@ impl<'s> Engine<'s> {
             self.queue.push(t, Event::Arrival);
         }
         let mut events = 0u64;
+        let window_start = self.scenario.warmup_ns;
+        let mut baseline = None;
         while let Some((t, ev)) = self.queue.pop() {
             if t > hard_end {
                 break;
+            }
+            if baseline.is_none() && t >= window_start {
+                baseline = Some(self.service.snapshot());
             }
             self.now = t;
             events += 1;
@@ -204,9 +211,28 @@ impl<'s> Engine<'s> {
                 Event::StageDone(op) => self.advance(t, op),
             }
         }
-        self.recorder.incomplete = (self.ops.len() - self.free_ops.len()) as u64;
+        // What was still in flight: requests without a response, and fan-outs still delivering.
+        let mut free = vec![false; self.ops.len()];
+        for &i in &self.free_ops {
+            free[i as usize] = true;
+        }
+        for (st, _) in self.ops.iter().zip(&free).filter(|(_, free)| !**free) {
+            if st.stage < st.plan.foreground_stages() {
+                self.recorder.incomplete += 1;
+            } else {
+                self.recorder.incomplete_background += 1;
+            }
+        }
         progress(end);
-        Outcome { recorder: self.recorder, service: self.service, requests: self.requests, events, end_ns: self.now }
+        let baseline = baseline.unwrap_or_else(|| self.service.snapshot());
+        Outcome {
+            recorder: self.recorder,
+            service: self.service,
+            baseline,
+            requests: self.requests,
+            events,
+            end_ns: self.now,
+        }
     }
 
     fn start(&mut self, t: u64, req: Request) {

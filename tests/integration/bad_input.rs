@@ -551,3 +551,43 @@ fn set_override_without_a_value() {
         &["expected key.path=value"],
     );
 }
+
+#[test]
+fn slo_for_an_operation_without_a_rate() {
+    expect_error(
+        &format!("{BASE}slo:\n  like_tweet: {{ p99: 10ms }}\n"),
+        &[],
+        At::Line(25),
+        &["slo.like_tweet", "no rate"],
+    );
+}
+
+#[test]
+fn mean_follows_with_a_file_graph() {
+    expect_error(
+        &broken("    generator: uniform\n", "    generator: file\n    path: model.yaml\n"),
+        &[],
+        At::Anywhere,
+        &["population.graph.mean_follows", "applies only to generated graphs"],
+    );
+}
+
+#[test]
+fn pareto_without_a_finite_mean() {
+    expect_error(
+        &broken("{ dist: lognormal, median: 200KB, p99: 2MB }", "{ dist: pareto, scale: 100KB, shape: 1 }"),
+        &[],
+        At::Line(14),
+        &["image_bytes.shape", "shape > 1"],
+    );
+}
+
+#[test]
+fn actor_written_as_a_bare_distribution_name() {
+    expect_error(
+        &broken("workload:\n", "workload:\n  actor: zipf\n"),
+        &[],
+        At::Line(10),
+        &["workload.actor", "{ dist: zipf"],
+    );
+}

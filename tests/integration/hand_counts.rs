@@ -183,3 +183,27 @@ fn a_whole_run_reconciles_deliveries_with_the_graph() {
     assert_eq!(counts.deliveries, expected);
     assert_eq!(outcome.recorder.delivered, expected, "no warm-up: every delivery is in the window");
 }
+
+/// Regression: one round-robin counter shared by app-node and replica choices sent every
+/// request to the same app node when each request also made one replica pick.
+#[test]
+fn round_robin_spreads_app_nodes_and_replicas_evenly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "model.yaml",
+        "name: two-apps\nnodes:\n  app: { count: 2, servers: 4, service: 100us }\n  shard: { servers: 4, read: 100us, write: 100us }\n",
+    );
+    write(dir.path(), "tiny.txt", EDGES);
+    let path = write(
+        dir.path(),
+        "rr.yaml",
+        "name: rr\nduration: 20s\nmodel: model.yaml\npopulation:\n  users: 4\n  graph: { generator: file, path: tiny.txt }\n  tweets_per_user: 3\n\
+         workload:\n  ops:\n    user_timeline: { rate: 200, page_size: 2 }\n\
+         system:\n  partitioning: { strategy: user_hash, shards: 2, replication: 2 }\n  fanout: { strategy: push, timeline_length: 2 }\n",
+    );
+    let r = tweetcap::run::simulate(&load(&path, &[]), &mut |_| {}).unwrap();
+    // Each user_timeline read is one app visit and one replica read: both alternate.
+    assert!(r.nodes["app"].max_over_mean < 1.01, "{:?}", r.nodes["app"]);
+    assert!(r.nodes["shard"].max_over_mean < 1.1, "{:?}", r.nodes["shard"]);
+}
