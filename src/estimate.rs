@@ -38,7 +38,12 @@ pub struct Estimate {
     pub mean_qps: BTreeMap<String, f64>,
     /// Highest QPS the pattern reaches, per operation.
     pub peak_qps: BTreeMap<String, f64>,
+    /// Mean followees per user (the graph's mean follows).
     pub mean_followers: f64,
+    /// Timeline deliveries per post (0 under pull; celebrities' posts count their followers).
+    pub deliveries_per_tweet: f64,
+    /// Followees whose tweets a home timeline read merges in at read time.
+    pub pulled_per_read: f64,
     pub storage_per_day_bytes: BTreeMap<String, f64>,
     pub storage_per_year_bytes: f64,
     /// Per year, replicas included (images are stored once, in the blob tier).
@@ -66,11 +71,30 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     let r = s.system.partitioning.replication as f64;
     let shards = s.system.partitioning.shards as f64;
     let fan = &s.system.fanout;
-    let push_share = match fan.strategy {
-        FanoutKind::Push | FanoutKind::Hybrid => 1.0,
-        FanoutKind::Pull => 0.0,
-    };
     let post = s.workload.op(Op::PostTweet);
+    let users = s.population.users as f64;
+    // Two different means: followees per reader (the graph's mean) and followers per post's
+    // author (celebrities post `celebrity_share` of the tweets and have many followers).
+    let followees = mean_followers;
+    let (celebrities, celebrity_followers) =
+        s.population.celebrities.map_or((0.0, 0.0), |c| (c.count as f64, c.followers as f64));
+    let share = post.celebrity_share;
+    // Hybrid pulls the celebrities above its threshold (ordinary authors are assumed below it).
+    let celebrity_pulled = match fan.strategy {
+        FanoutKind::Push => false,
+        FanoutKind::Pull => true,
+        FanoutKind::Hybrid => celebrity_followers > fan.celebrity_followers as f64,
+    };
+    // Deliveries per post and followees pulled per home read.
+    let (pushed_per_post, pulled_per_read) = match fan.strategy {
+        FanoutKind::Pull => (0.0, followees),
+        FanoutKind::Push | FanoutKind::Hybrid => {
+            let celebrity_part = if celebrity_pulled { 0.0 } else { share * celebrity_followers };
+            let pulled = if celebrity_pulled { celebrities * celebrity_followers / users } else { 0.0 };
+            ((1.0 - share) * followees + celebrity_part, pulled)
+        }
+    };
+    let materialised = fan.strategy != FanoutKind::Pull;
     let text = post.text_bytes.mean().unwrap_or(0.0);
     let image = post.image_probability * post.image_bytes.mean().unwrap_or(0.0);
     let tweet_bytes = TWEET_META_BYTES as f64 + text;
@@ -90,14 +114,12 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     }
     let day = 86_400.0;
     let posts = rate[Op::PostTweet.index()];
-    // Followers of an average post's author: celebrities' posts reach their followers.
-    let celebrity = s.population.celebrities.map_or(0.0, |c| c.followers as f64);
-    let share = post.celebrity_share;
-    let mean_followers = (1.0 - share) * mean_followers + share * celebrity;
-    let deliveries = posts * mean_followers * push_share;
+    let deliveries = posts * pushed_per_post;
     let mut storage = BTreeMap::new();
     storage.insert("tweets".to_owned(), posts * day * (tweet_bytes + INDEX_ENTRY_BYTES as f64));
-    storage.insert("timelines".to_owned(), deliveries * day * TIMELINE_ENTRY_BYTES as f64);
+    // Timelines stop growing once every one holds timeline_length entries.
+    let timelines_full = users * fan.timeline_length as f64 * TIMELINE_ENTRY_BYTES as f64;
+    storage.insert("timelines".to_owned(), (deliveries * day * TIMELINE_ENTRY_BYTES as f64).min(timelines_full));
     storage.insert("likes".to_owned(), rate[Op::LikeTweet.index()] * day * FAVOURITE_BYTES as f64);
     storage.insert(
         "graph".to_owned(),
@@ -107,11 +129,19 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     storage.insert("users".to_owned(), 0.0);
     let per_day: f64 = storage.values().sum();
     let images_day = storage["images"];
-    let per_year = per_day * 365.0;
-    let replicated_per_year = ((per_day - images_day) * r + images_day) * 365.0;
+    let timelines_day = storage["timelines"];
+    let timelines_year = (timelines_day * 365.0).min(timelines_full);
+    let per_year = (per_day - timelines_day) * 365.0 + timelines_year;
+    let replicated_per_year =
+        ((per_day - images_day - timelines_day) * 365.0 + timelines_year) * r + images_day * 365.0;
 
-    let page_home = s.workload.op(Op::HomeTimeline).page_size as f64;
-    let page_user = s.workload.op(Op::UserTimeline).page_size as f64;
+    // Pages are only as full as the timelines behind them: a timeline holds what its followees
+    // posted (the preloaded history plus posts up to the middle of the measured window).
+    let mid_run_s = (s.warmup_ns as f64 + s.duration_ns as f64 / 2.0) / 1e9;
+    let tweets_per_author = s.population.tweets_per_user as f64 + rate[Op::PostTweet.index()] * mid_run_s / users;
+    let available = (followees * tweets_per_author).min(fan.timeline_length as f64);
+    let page_home = (s.workload.op(Op::HomeTimeline).page_size as f64).min(available);
+    let page_user = (s.workload.op(Op::UserTimeline).page_size as f64).min(tweets_per_author);
     let bandwidth_in = posts * (text + image) + rate[Op::LikeTweet.index()] * 16.0;
     let bandwidth_out = rate[Op::HomeTimeline.index()] * page_home * tweet_bytes
         + rate[Op::UserTimeline.index()] * page_user * tweet_bytes;
@@ -133,8 +163,8 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
             }),
             Tier::Shard => m.shard.as_ref().map_or(0.0, |t| {
                 let (rd, wr, item) = (mean_ns(t, false), mean_ns(t, true), t.per_item_ns);
-                let f = mean_followers;
-                let post_ns = 2.0 * r * (wr + item) + push_share * (f.min(shards) * r * wr + f * r * item);
+                let f = pushed_per_post;
+                let post_ns = 2.0 * r * (wr + item) + f.min(shards) * r * wr + f * r * item;
                 let hydrate = |p: f64| {
                     if has_tw_cache {
                         0.0
@@ -143,11 +173,9 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                         p.min(shards) * rd + p * item
                     }
                 };
-                let home_ns = if push_share > 0.0 {
-                    if has_tl_cache { 0.0 } else { rd + page_home * item }
-                } else {
-                    f.min(shards) * rd + f * item
-                } + hydrate(page_home);
+                let stored = if materialised && !has_tl_cache { rd + page_home * item } else { 0.0 };
+                let pulled = pulled_per_read.min(shards) * rd + pulled_per_read * item;
+                let home_ns = stored + pulled + hydrate(page_home);
                 // Under user_hash without a tweet cache, a user's index and tweets are one read.
                 let colocated = s.system.partitioning.strategy == PartitionKind::UserHash && !has_tw_cache;
                 let user_ns = rd + page_user * item + if colocated { 0.0 } else { hydrate(page_user) };
@@ -160,7 +188,7 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
             Tier::TimelineCache => m
                 .cache
                 .as_ref()
-                .filter(|_| has_tl_cache)
+                .filter(|_| has_tl_cache && materialised)
                 .map_or(0.0, |t| rates[Op::HomeTimeline.index()] * (mean_ns(t, false) + page_home * t.per_item_ns)),
             Tier::TweetCache => m.cache.as_ref().filter(|_| has_tw_cache).map_or(0.0, |t| {
                 let n = topo.tweet_cache as f64;
@@ -173,7 +201,7 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                 .as_ref()
                 .map_or(0.0, |t| rates[Op::PostTweet.index()] * post.image_probability * mean_ns(t, true)),
             Tier::Fanout => m.fanout.as_ref().map_or(0.0, |t| {
-                let f = mean_followers * push_share;
+                let f = pushed_per_post;
                 rates[Op::PostTweet.index()] * (f * t.per_item_ns + (f / FANOUT_BATCH as f64).ceil() * mean_ns(t, true))
             }),
         };
@@ -212,6 +240,8 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
         mean_qps,
         peak_qps,
         mean_followers,
+        deliveries_per_tweet: pushed_per_post,
+        pulled_per_read,
         storage_per_day_bytes: storage,
         storage_per_year_bytes: per_year,
         replicated_per_year_bytes: replicated_per_year,
@@ -263,13 +293,16 @@ mod tests {
         let day = 86_400.0;
         let d = &e.storage_per_day_bytes;
         assert_eq!(d["tweets"], 10.0 * day * (36.0 + 100.0 + 8.0));
-        assert_eq!(d["timelines"], 10.0 * day * 20.0 * 20.0);
+        // 10 × 20 deliveries/s of 20 B would be 345.6 GB a day, but 20,000 timelines of at
+        // most 200 entries hold 80 MB: they are full within the first day.
+        assert!(10.0 * day * 20.0 * 20.0 > 80e6);
+        assert_eq!(d["timelines"], 20_000.0 * 200.0 * 20.0);
         assert_eq!(d["likes"], 5.0 * day * 16.0);
         assert_eq!(d["images"], 0.0);
         assert_eq!(d["graph"], 0.0);
-        let per_day: f64 = d.values().sum();
-        assert!((e.storage_per_year_bytes - per_day * 365.0).abs() < 1.0);
-        assert!((e.replicated_per_year_bytes - per_day * 365.0 * 2.0).abs() < 1.0);
+        let growing: f64 = d["tweets"] + d["likes"];
+        assert!((e.storage_per_year_bytes - (growing * 365.0 + 80e6)).abs() < 1.0);
+        assert!((e.replicated_per_year_bytes - (growing * 365.0 + 80e6) * 2.0).abs() < 1.0);
         assert_eq!(e.peak_qps["post_tweet"], 10.0);
     }
 }

@@ -195,6 +195,9 @@ impl Csr {
 /// positions stay cached too.
 const TRANSPOSE_BUCKETS: usize = 1024;
 
+/// Most users a Matrix Market file may declare: its arrays are sized from the declaration.
+pub const MAX_NODES: u32 = 100_000_000;
+
 /// Sorts `row` and moves its distinct values to the front; returns how many there are.
 fn sort_dedup(row: &mut [u32]) -> usize {
     row.sort_unstable();
@@ -897,6 +900,10 @@ impl Pos<'_> {
         GraphError::TooLarge { path: self.path.to_path_buf(), line, column, what, value, max: u64::from(u32::MAX) }
     }
 
+    fn too_many_nodes(&self, line: u64, column: u64, what: &'static str, value: u64) -> GraphError {
+        GraphError::TooLarge { path: self.path.to_path_buf(), line, column, what, value, max: u64::from(MAX_NODES) }
+    }
+
     /// The token after `prev`, or an error at the end of the line naming what was `expected`.
     fn require(&self, line_no: u64, line: &[u8], prev: Token, expected: &str) -> Result<Token, GraphError> {
         next_token(line, prev.end).ok_or_else(|| {
@@ -1000,7 +1007,11 @@ impl Pos<'_> {
         let cols = self.int(line_no, line, second, "the column count (size line)")?;
         let third = self.require(line_no, line, second, "the entry count nnz (size line)")?;
         let nnz = self.int(line_no, line, third, "the entry count nnz (size line)")?;
+        // Arrays are sized from the declared dimensions, so they are bounded before anything is built.
         let narrow = |value: u64, token: Token, what| {
+            if value > u64::from(MAX_NODES) {
+                return Err(self.too_many_nodes(line_no, token.column(), what, value));
+            }
             u32::try_from(value).map_err(|_| self.too_large(line_no, token.column(), what, value))
         };
         Ok(MtxSize {
@@ -1361,5 +1372,9 @@ mod tests {
         let file = temp_file("%%MatrixMarket matrix coordinate pattern general\n5000000000 3 0\n");
         let err = FollowGraph::load_mtx(file.path(), false).expect_err("too many rows");
         assert!(matches!(err, GraphError::TooLarge { line: 2, column: 1, .. }), "{err:?}");
+        // Regression: a three-line file declaring 2e9 rows tried to allocate 16 GB before any check.
+        let file = temp_file("%%MatrixMarket matrix coordinate pattern general\n2000000000 3 1\n1 2\n");
+        let err = FollowGraph::load_mtx(file.path(), false).expect_err("declared too many rows");
+        assert!(matches!(err, GraphError::TooLarge { line: 2, column: 1, max: 100_000_000, .. }), "{err:?}");
     }
 }

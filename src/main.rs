@@ -213,9 +213,11 @@ fn estimate(path: &Path, overrides: Overrides, json: bool) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // Celebrities' followers are added to a generated graph's follows.
+    let celebrity_edges = s.population.celebrities.map_or(0.0, |c| c.count as f64 * c.followers as f64);
     let mean_followers = match &s.population.graph {
         scenario::GraphSpec::PowerLaw { mean_follows, .. } | scenario::GraphSpec::Uniform { mean_follows } => {
-            *mean_follows
+            mean_follows + celebrity_edges / s.population.users as f64
         }
         scenario::GraphSpec::File { .. } => match tweetcap::run::build_graph(&s) {
             Ok(g) => g.mean_follows(),

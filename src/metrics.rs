@@ -44,6 +44,8 @@ pub struct Recorder {
     pub series_bytes: Vec<Vec<u64>>,
     /// Requests without a response when the run stopped draining.
     pub incomplete: u64,
+    /// Of those, the ones that arrived in the measured window, per operation.
+    pub unanswered: Vec<u64>,
     /// Requests answered whose background work (fan-out, cache fills) was still running.
     pub incomplete_background: u64,
 }
@@ -86,6 +88,7 @@ impl Recorder {
                 .collect(),
             series_bytes: (0..intervals).map(|_| vec![0; Tier::ALL.len()]).collect(),
             incomplete: 0,
+            unanswered: vec![0; Op::ALL.len()],
             incomplete_background: 0,
         }
     }

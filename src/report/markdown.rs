@@ -196,7 +196,8 @@ pub fn render(r: &Report) -> String {
     let est_day: f64 = e.storage_per_day_bytes.values().sum();
     let _ =
         writeln!(o, "| storage growth per day | {} | {} |", human_bytes(est_day), human_bytes(s.growth_per_day_bytes));
-    let _ = writeln!(o, "| deliveries per tweet | {:.1} | {:.1} |", e.mean_followers, f.deliveries_per_tweet.mean);
+    let _ =
+        writeln!(o, "| deliveries per tweet | {:.1} | {:.1} |", e.deliveries_per_tweet, f.deliveries_per_tweet.mean);
     for (tier, t) in &e.tiers {
         let sim = r.nodes.get(tier).map_or(0.0, |n| n.utilisation.mean);
         let _ = writeln!(o, "| {tier} utilisation | {} | {} |", pct(t.utilisation), pct(sim));

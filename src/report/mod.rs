@@ -407,7 +407,14 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
             ("mean", target.mean_us, l.mean),
         ] {
             if let Some(t) = t {
-                checks.push(SloReport { stat: stat.to_owned(), target_us: t, actual_us: actual, met: actual <= t });
+                // Nothing measured, or requests never answered, cannot meet a target.
+                let answered = o.count > 0 && rec.unanswered[op.index()] == 0;
+                checks.push(SloReport {
+                    stat: stat.to_owned(),
+                    target_us: t,
+                    actual_us: actual,
+                    met: answered && actual <= t,
+                });
             }
         }
         slo.insert(op.name().to_owned(), checks);

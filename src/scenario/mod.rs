@@ -172,16 +172,23 @@ impl Pattern {
         m
     }
 
-    /// An upper bound of `multiplier(op, t)` over all t.
+    /// The highest `multiplier(op, t)` over all t: the diurnal peak times the largest product
+    /// of spikes active at one moment (found by sweeping the spikes' start and end points).
     pub fn max_multiplier(&self, op: Op) -> f64 {
         let base = self.diurnal.map_or(1.0, |(peak, _)| peak);
-        // Overlapping spikes multiply; bound by the product of all that apply.
-        let spikes: f64 = self
-            .spikes
+        let applies: Vec<&Spike> = self.spikes.iter().filter(|s| s.ops.is_empty() || s.ops.contains(&op)).collect();
+        let spikes = applies
             .iter()
-            .filter(|s| s.ops.is_empty() || s.ops.contains(&op))
-            .map(|s| s.multiplier.max(1.0))
-            .product();
+            .map(|at| {
+                // The product of the spikes active at the start of this one (spikes that
+                // lower the rate are left out: the bound is for the highest rate).
+                applies
+                    .iter()
+                    .filter(|s| s.at_ns <= at.at_ns && at.at_ns < s.at_ns + s.for_ns)
+                    .map(|s| s.multiplier.max(1.0))
+                    .product::<f64>()
+            })
+            .fold(1.0, f64::max);
         base * spikes
     }
 }
@@ -313,4 +320,30 @@ pub fn suggest(word: &str, allowed: &[&str]) -> String {
         .min()
         .map(|(_, a)| format!(" (did you mean `{a}`?)"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spike(at_s: u64, for_s: u64, multiplier: f64) -> Spike {
+        Spike { at_ns: at_s * 1_000_000_000, for_ns: for_s * 1_000_000_000, multiplier, ops: Vec::new() }
+    }
+
+    #[test]
+    fn highest_multiplier_counts_only_spikes_that_overlap() {
+        // Regression: three separate ×10 spikes were taken as ×1000, so the arrival generator
+        // drew a thousand candidates per kept arrival.
+        let p = Pattern { diurnal: None, spikes: vec![spike(10, 1, 10.0), spike(20, 1, 10.0), spike(30, 1, 10.0)] };
+        assert_eq!(p.max_multiplier(Op::PostTweet), 10.0);
+        let p = Pattern {
+            diurnal: Some((1.5, 86_400_000_000_000)),
+            spikes: vec![spike(10, 10, 3.0), spike(15, 10, 2.0), spike(40, 1, 5.0)],
+        };
+        assert_eq!(p.max_multiplier(Op::PostTweet), 1.5 * 6.0);
+        // Inside both overlapping spikes the rate is six times what it is just before them.
+        let ratio =
+            p.multiplier(Op::PostTweet, 16_000_000_000) / p.multiplier(Op::PostTweet, 16_000_000_000 - 7_000_000_000);
+        assert!((ratio - 6.0).abs() < 0.01, "{ratio}");
+    }
 }

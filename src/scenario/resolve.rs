@@ -99,6 +99,9 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Largest mean size of one tweet's text or image (each is held in 32 bits, at most 4 GiB).
+const MAX_OBJECT_BYTES: f64 = 1_073_741_824.0;
+
 /// The longest duration accepted anywhere (run length, warm-up, service times): a year.
 const MAX_DURATION_NS: f64 = 365.0 * 86_400e9;
 
@@ -257,8 +260,11 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         Generator::PowerLaw => {
             let mean_follows = mean_follows_of(&mut cx, g.mean_follows);
             let follower_exponent = g.follower_exponent.unwrap_or(2.2);
-            if !(follower_exponent > 1.0 && follower_exponent <= 10.0) {
-                cx.problem("population.graph.follower_exponent", format!("{follower_exponent} is not allowed; expected more than 1 and at most 10 (2.0 to 2.5 is typical of follower graphs)"));
+            if !(2.0..=10.0).contains(&follower_exponent) {
+                cx.problem(
+                    "population.graph.follower_exponent",
+                    format!("{follower_exponent} is not allowed; expected 2 to 10 (below 2 a power law has no finite mean, so no mean_follows could hold; 2.0 to 2.5 is typical of follower graphs)"),
+                );
             }
             GraphSpec::PowerLaw { mean_follows, follower_exponent }
         }
@@ -364,6 +370,12 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
                     format!("{} is not allowed; expected 0 to 10000", s.multiplier),
                 );
             }
+            if s.ops.as_ref().is_some_and(|o| o.is_empty()) {
+                cx.problem(
+                    &format!("{path}.ops"),
+                    "an empty list; name the operations, or leave `ops` out for all of them",
+                );
+            }
             let ops = s.ops.clone().unwrap_or_default().into_iter().map(Op::from).collect();
             // Spike times are written relative to the measured run; the engine's clock starts at warm-up.
             pattern.spikes.push(Spike { at_ns: at_ns + warmup_ns, for_ns, multiplier: s.multiplier, ops });
@@ -447,6 +459,14 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             }
             None => {}
         }
+        for (key, d) in [("text_bytes", &spec.text_bytes), ("image_bytes", &spec.image_bytes)] {
+            if d.mean().is_some_and(|m| m > MAX_OBJECT_BYTES) {
+                cx.problem(
+                    &format!("workload.ops.post_tweet.{key}"),
+                    "has a mean above 1 GiB; sizes of one tweet's text or image are at most 4 GiB",
+                );
+            }
+        }
     }
     for (op, r) in [(Op::HomeTimeline, &o.home_timeline), (Op::UserTimeline, &o.user_timeline)] {
         if let Some(ps) = r.as_ref().and_then(|r| r.page_size) {
@@ -480,7 +500,11 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     }
     // A home timeline page comes from the materialised timeline, which keeps timeline_length.
     let home = &ops[Op::HomeTimeline.index()];
-    if home.rate > 0.0 && timeline_length > 0 && home.page_size > timeline_length {
+    if home.rate > 0.0
+        && s.fanout.strategy != FanoutKind::Pull
+        && timeline_length > 0
+        && home.page_size > timeline_length
+    {
         cx.problem(
             "workload.ops.home_timeline.page_size",
             format!(

@@ -156,6 +156,14 @@ impl Document {
         if path.is_empty() || path.split('.').any(|p| p.is_empty()) {
             return Err(format!("--set {assignment}: `{path}` is not a key path like system.partitioning.shards"));
         }
+        if path.contains(['[', ']']) || path.split('.').any(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!(
+                "--set {assignment}: list elements cannot be set one by one; set the whole list, e.g. --set workload.pattern.spikes=[]"
+            ));
+        }
+        if raw.trim().is_empty() {
+            return Err(format!("--set {assignment}: no value after `=`"));
+        }
         let parsed = Document::parse(raw).map_err(|e| format!("--set {assignment}: {}", e.message))?;
         let mut target = &mut self.value;
         for part in path.split('.') {

@@ -111,7 +111,7 @@ struct UserState {
     home: VecDeque<(u64, u32)>,
     /// Liked tweet ids, sorted.
     favourites: Vec<u64>,
-    /// Follow changes since the graph was built.
+    /// Follow changes since the graph was built, each list sorted.
     added_followees: Vec<u32>,
     removed_followees: Vec<u32>,
     added_followers: Vec<u32>,
@@ -305,6 +305,19 @@ pub struct Service {
     counts: Mutex<Counts>,
 }
 
+/// Sorted-list set operations for the small follow-change lists.
+fn set_insert(v: &mut Vec<u32>, x: u32) {
+    if let Err(i) = v.binary_search(&x) {
+        v.insert(i, x);
+    }
+}
+
+fn set_remove(v: &mut Vec<u32>, x: u32) {
+    if let Ok(i) = v.binary_search(&x) {
+        v.remove(i);
+    }
+}
+
 #[inline]
 fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -410,7 +423,7 @@ impl Service {
         if st.removed_followers.is_empty() {
             out.extend_from_slice(self.graph.followers(user));
         } else {
-            out.extend(self.graph.followers(user).iter().filter(|f| !st.removed_followers.contains(f)));
+            out.extend(self.graph.followers(user).iter().filter(|f| st.removed_followers.binary_search(f).is_err()));
         }
         out.extend_from_slice(&st.added_followers);
     }
@@ -418,18 +431,25 @@ impl Service {
     /// The users `user` follows now.
     pub fn followees(&self, user: u32) -> Vec<u32> {
         let st = lock(&self.users[user as usize]);
-        let mut out: Vec<u32> =
-            self.graph.followees(user).iter().copied().filter(|f| !st.removed_followees.contains(f)).collect();
+        let mut out: Vec<u32> = self
+            .graph
+            .followees(user)
+            .iter()
+            .copied()
+            .filter(|f| st.removed_followees.binary_search(f).is_err())
+            .collect();
         out.extend_from_slice(&st.added_followees);
         out
     }
 
     pub fn is_following(&self, a: u32, b: u32) -> bool {
-        let st = lock(&self.users[a as usize]);
-        if st.added_followees.contains(&b) {
-            return true;
-        }
-        self.graph.followees(a).binary_search(&b).is_ok() && !st.removed_followees.contains(&b)
+        self.follows_locked(&lock(&self.users[a as usize]), a, b)
+    }
+
+    /// Whether `a` (whose state `st` is) follows `b`.
+    fn follows_locked(&self, st: &UserState, a: u32, b: u32) -> bool {
+        st.added_followees.binary_search(&b).is_ok()
+            || (self.graph.followees(a).binary_search(&b).is_ok() && st.removed_followees.binary_search(&b).is_err())
     }
 
     /// The stripe of the tweet store holding `id` (its worker bits; stripes are a power of two).
@@ -451,8 +471,16 @@ impl Service {
         plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
         let user_shard = self.partitioner.user_shard(user);
         let worker = user_shard & (self.tweets.len() as u32 - 1);
-        let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
         let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
+        // The id is made, stored and appended under the author's lock, so the author's list
+        // stays in id order even when one author posts from several threads.
+        let id = {
+            let mut author = lock(&self.users[user as usize]);
+            let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
+            lock(&self.tweets[worker as usize]).insert(id, tweet);
+            author.tweets.push(id);
+            id
+        };
         if image_bytes > 0 {
             let node = bucket(mix(id), self.topology.blob);
             plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
@@ -460,10 +488,8 @@ impl Service {
             self.images.fetch_add(image_bytes as u64, Relaxed);
         }
         let tweet_shard = self.partitioner.tweet_shard(id, user);
-        lock(&self.tweets[worker as usize]).insert(id, tweet);
         self.add_bytes(Kind::Tweets, tweet_shard, tweet.bytes() as i64);
         self.write_all(plan, tweet_shard, 1, tweet.bytes());
-        lock(&self.users[user as usize]).tweets.push(id);
         self.add_bytes(Kind::Tweets, user_shard, INDEX_ENTRY_BYTES as i64);
         self.write_all(plan, user_shard, 1, INDEX_ENTRY_BYTES);
         {
@@ -477,8 +503,10 @@ impl Service {
 
         // Fan-out on write.
         let mut followers = Vec::new();
-        self.followers_into(user, &mut followers);
-        if !followers.is_empty() && self.fanout.push(followers.len() as u32) {
+        if self.fanout.push(self.follower_count(user)) {
+            self.followers_into(user, &mut followers);
+        }
+        if !followers.is_empty() {
             for batch in followers.chunks(FANOUT_BATCH as usize) {
                 let node = self.fanout_balancer.pick(self.topology.fanout);
                 plan.visit(
@@ -785,78 +813,65 @@ impl Service {
     }
 
     /// `a` follows `b`. Returns false (and writes nothing) if a == b or a already follows b.
+    /// The check and a's change happen under one hold of a's lock, so concurrent follows of
+    /// the same edge change it once.
     pub fn follow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
-        plan.clear();
-        self.app(plan, Access::Write);
-        let sa = self.partitioner.user_shard(a);
-        if a == b || self.is_following(a, b) {
-            plan.visit(Tier::Shard, self.replica(sa), Access::Read, 1, 0);
-            plan.finish();
-            return false;
-        }
-        {
-            let mut st = lock(&self.users[a as usize]);
-            match st.removed_followees.iter().position(|&x| x == b) {
-                Some(i) => {
-                    st.removed_followees.swap_remove(i);
-                }
-                None => st.added_followees.push(b),
-            }
-        }
-        {
-            let mut st = lock(&self.users[b as usize]);
-            match st.removed_followers.iter().position(|&x| x == a) {
-                Some(i) => {
-                    st.removed_followers.swap_remove(i);
-                }
-                None => st.added_followers.push(a),
-            }
-        }
-        let sb = self.partitioner.user_shard(b);
-        self.add_bytes(Kind::Graph, sa, EDGE_SIDE_BYTES as i64);
-        self.add_bytes(Kind::Graph, sb, EDGE_SIDE_BYTES as i64);
-        self.write_all(plan, sa, 1, EDGE_SIDE_BYTES);
-        self.write_all(plan, sb, 1, EDGE_SIDE_BYTES);
-        plan.finish();
-        lock(&self.counts).follows += 1;
-        true
+        self.change_follow(a, b, true, plan)
     }
 
     /// `a` stops following `b`. Returns false (and writes nothing) if a does not follow b.
     pub fn unfollow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
+        self.change_follow(a, b, false, plan)
+    }
+
+    fn change_follow(&self, a: u32, b: u32, follow: bool, plan: &mut Plan) -> bool {
         plan.clear();
         self.app(plan, Access::Write);
         let sa = self.partitioner.user_shard(a);
-        if !self.is_following(a, b) {
+        let changed = a != b && {
+            // Both users' locks, taken in id order (so two changes cannot deadlock), are held
+            // from the check to the last change: concurrent changes of one edge serialise.
+            let (first, second) = if a < b { (a, b) } else { (b, a) };
+            let mut g1 = lock(&self.users[first as usize]);
+            let mut g2 = lock(&self.users[second as usize]);
+            let (sta, stb) = if a < b { (&mut *g1, &mut *g2) } else { (&mut *g2, &mut *g1) };
+            if self.follows_locked(sta, a, b) == follow {
+                false
+            } else {
+                let in_base = self.graph.followees(a).binary_search(&b).is_ok();
+                let (followees, followers) = match (follow, in_base) {
+                    (true, true) | (false, true) => (&mut sta.removed_followees, &mut stb.removed_followers),
+                    (true, false) | (false, false) => (&mut sta.added_followees, &mut stb.added_followers),
+                };
+                // Following a base edge back un-removes it; following a new edge adds it.
+                if follow == in_base {
+                    set_remove(followees, b);
+                    set_remove(followers, a);
+                } else {
+                    set_insert(followees, b);
+                    set_insert(followers, a);
+                }
+                true
+            }
+        };
+        if !changed {
             plan.visit(Tier::Shard, self.replica(sa), Access::Read, 1, 0);
             plan.finish();
             return false;
         }
-        {
-            let mut st = lock(&self.users[a as usize]);
-            match st.added_followees.iter().position(|&x| x == b) {
-                Some(i) => {
-                    st.added_followees.swap_remove(i);
-                }
-                None => st.removed_followees.push(b),
-            }
-        }
-        {
-            let mut st = lock(&self.users[b as usize]);
-            match st.added_followers.iter().position(|&x| x == a) {
-                Some(i) => {
-                    st.added_followers.swap_remove(i);
-                }
-                None => st.removed_followers.push(a),
-            }
-        }
         let sb = self.partitioner.user_shard(b);
-        self.add_bytes(Kind::Graph, sa, -(EDGE_SIDE_BYTES as i64));
-        self.add_bytes(Kind::Graph, sb, -(EDGE_SIDE_BYTES as i64));
+        let delta = if follow { EDGE_SIDE_BYTES as i64 } else { -(EDGE_SIDE_BYTES as i64) };
+        self.add_bytes(Kind::Graph, sa, delta);
+        self.add_bytes(Kind::Graph, sb, delta);
         self.write_all(plan, sa, 1, EDGE_SIDE_BYTES);
         self.write_all(plan, sb, 1, EDGE_SIDE_BYTES);
         plan.finish();
-        lock(&self.counts).unfollows += 1;
+        let mut c = lock(&self.counts);
+        if follow {
+            c.follows += 1;
+        } else {
+            c.unfollows += 1;
+        }
         true
     }
 

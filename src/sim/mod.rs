@@ -27,6 +27,9 @@ use crate::service::{Access, HISTORY_MS, Plan, Service, Tier};
 use crate::workload::{self, Generator, Request};
 use events::{Event, EventQueue};
 
+/// Longest single service time: a year, in nanoseconds.
+const MAX_SERVICE_NS: f64 = 365.0 * 86_400e9;
+
 struct TierCost {
     read: Dist,
     write: Dist,
@@ -219,6 +222,9 @@ impl<'s> Engine<'s> {
         for (st, _) in self.ops.iter().zip(&free).filter(|(_, free)| !**free) {
             if st.stage < st.plan.foreground_stages() {
                 self.recorder.incomplete += 1;
+                if self.recorder.in_window(st.start_ns) {
+                    self.recorder.unanswered[st.op.index()] += 1;
+                }
             } else {
                 self.recorder.incomplete_background += 1;
             }
@@ -306,7 +312,9 @@ impl<'s> Engine<'s> {
                     Access::Read => (&cost.read, 0, v.bytes),
                     Access::Write => (&cost.write, v.bytes, 0),
                 };
-                let service_ns = (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).max(0.0) as u64;
+                // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
+                let service_ns =
+                    (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).clamp(0.0, MAX_SERVICE_NS) as u64;
                 let started = self.nodes[v.tier.index()][v.node as usize].admit(t, service_ns);
                 if let Some(interval) = interval {
                     self.recorder.record_visit(v.tier, v.node, interval, service_ns, bytes_in, bytes_out);

@@ -591,3 +591,48 @@ fn actor_written_as_a_bare_distribution_name() {
         &["workload.actor", "{ dist: zipf"],
     );
 }
+
+#[test]
+fn set_override_of_one_list_element() {
+    expect_error(
+        BASE,
+        &["--set", "workload.pattern.spikes[0].at=1s"],
+        At::Set("workload.pattern.spikes[0].at=1s"),
+        &["set the whole list"],
+    );
+}
+
+#[test]
+fn set_override_with_an_empty_value() {
+    expect_error(BASE, &["--set", "seed="], At::Set("seed="), &["no value after `=`"]);
+}
+
+#[test]
+fn follower_exponent_without_a_finite_mean() {
+    expect_error(
+        &broken("    generator: uniform\n", "    generator: power_law\n    follower_exponent: 1.5\n"),
+        &[],
+        At::Line(8),
+        &["follower_exponent", "expected 2 to 10"],
+    );
+}
+
+#[test]
+fn spike_with_an_empty_operation_list() {
+    expect_error(
+        &broken("workload:\n", "workload:\n  pattern: { spikes: [{ at: 1s, for: 1s, multiplier: 2, ops: [] }] }\n"),
+        &[],
+        At::Line(10),
+        &["spikes[0].ops", "empty list"],
+    );
+}
+
+#[test]
+fn image_larger_than_a_tweet_can_hold() {
+    expect_error(
+        &broken("{ dist: lognormal, median: 200KB, p99: 2MB }", "1TB"),
+        &[],
+        At::Line(14),
+        &["image_bytes", "above 1 GiB"],
+    );
+}

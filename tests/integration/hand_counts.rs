@@ -207,3 +207,44 @@ fn round_robin_spreads_app_nodes_and_replicas_evenly() {
     assert!(r.nodes["app"].max_over_mean < 1.01, "{:?}", r.nodes["app"]);
     assert!(r.nodes["shard"].max_over_mean < 1.1, "{:?}", r.nodes["shard"]);
 }
+
+/// Regression: follow and unfollow checked and changed a user's lists under separate lock
+/// holds, so two threads could both remove a base edge and count its bytes twice.
+#[test]
+fn concurrent_follow_changes_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(dir.path(), "push");
+    let svc = service(&s);
+    let done = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..4u32 {
+            let svc = &svc;
+            let done = &done;
+            scope.spawn(move || {
+                let mut plan = Plan::default();
+                for i in 0..2000u32 {
+                    let (a, b) = ((i + t) % 4, (i / 4 + t) % 4);
+                    let changed =
+                        if (i + t) % 3 == 0 { svc.follow(a, b, &mut plan) } else { svc.unfollow(a, b, &mut plan) };
+                    if changed {
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    svc.post_tweet(i as i64, a, 10, 0, &mut plan);
+                }
+            });
+        }
+    });
+    assert!(done.into_inner() > 0);
+    // The graph bytes equal a recount of the follows, both sides; follower counts agree.
+    let edges: u64 = (0..4).map(|u| svc.followees(u).len() as u64).sum();
+    assert_eq!(bytes(&svc, Kind::Graph), edges * 2 * 8);
+    for b in 0..4 {
+        let followers = (0..4).filter(|&a| svc.is_following(a, b)).count() as u32;
+        assert_eq!(svc.follower_count(b), followers, "user {b}");
+    }
+    // Each author's tweets are in id order.
+    for u in 0..4 {
+        let ids = svc.tweets_of(u);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "user {u}");
+    }
+}

@@ -96,4 +96,5 @@ fn overload_is_reported_unstable() {
     assert!(r.nodes["shard"].unstable, "{:?}", r.nodes["shard"]);
     assert!(r.nodes["shard"].offered_load_max > 1.2);
     assert!(r.warnings.iter().any(|w| w.contains("UNSTABLE")), "{:?}", r.warnings);
+    assert!(!r.slo_met(), "{:?}", r.slo);
 }

@@ -75,7 +75,7 @@ fn quickstart_meets_its_slos_and_matches_its_estimate() {
         let sd = (qps * r.simulated_seconds).sqrt() / r.simulated_seconds;
         assert!((sim - qps).abs() < 4.0 * sd, "{op}: simulated {sim} vs estimated {qps}");
     }
-    let est = r.estimate.mean_followers;
+    let est = r.estimate.deliveries_per_tweet;
     assert!(
         (r.fanout.deliveries_per_tweet.mean / est - 1.0).abs() < 0.2,
         "{} vs {est}",
