@@ -113,28 +113,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration_ns("250us").unwrap(), 250_000.0);
-        assert_eq!(parse_duration_ns("10ms").unwrap(), 10_000_000.0);
-        assert_eq!(parse_duration_ns("1.5s").unwrap(), 1.5e9);
-        assert_eq!(parse_duration_ns("10m").unwrap(), 600e9);
-        assert_eq!(parse_duration_ns("24h").unwrap(), 86_400e9);
-        assert_eq!(parse_duration_ns("0").unwrap(), 0.0);
+    fn durations() -> Result<(), String> {
+        assert_eq!(parse_duration_ns("250us")?, 250_000.0);
+        assert_eq!(parse_duration_ns("10ms")?, 10_000_000.0);
+        assert_eq!(parse_duration_ns("1.5s")?, 1.5e9);
+        assert_eq!(parse_duration_ns("10m")?, 600e9);
+        assert_eq!(parse_duration_ns("24h")?, 86_400e9);
+        assert_eq!(parse_duration_ns("0")?, 0.0);
         assert!(parse_duration_ns("10").unwrap_err().contains("no unit"));
         assert!(parse_duration_ns("10parsecs").unwrap_err().contains("unknown unit"));
         assert!(parse_duration_ns("-5s").unwrap_err().contains("negative"));
         assert!(parse_duration_ns("fast").is_err());
+        Ok(())
     }
 
     #[test]
-    fn sizes_and_bandwidths() {
-        assert_eq!(parse_size_bytes("280B").unwrap(), 280.0);
-        assert_eq!(parse_size_bytes("200KB").unwrap(), 200_000.0);
-        assert_eq!(parse_size_bytes("1.5GB").unwrap(), 1.5e9);
-        assert_eq!(parse_size_bytes("16GiB").unwrap(), 16.0 * 1_073_741_824.0);
-        assert_eq!(parse_bandwidth_bytes_per_s("10Gbit").unwrap(), 1.25e9);
-        assert_eq!(parse_bandwidth_bytes_per_s("1GB").unwrap(), 1e9);
+    fn sizes_and_bandwidths() -> Result<(), String> {
+        assert_eq!(parse_size_bytes("280B")?, 280.0);
+        assert_eq!(parse_size_bytes("200KB")?, 200_000.0);
+        assert_eq!(parse_size_bytes("1.5GB")?, 1.5e9);
+        assert_eq!(parse_size_bytes("16GiB")?, 16.0 * 1_073_741_824.0);
+        assert_eq!(parse_bandwidth_bytes_per_s("10Gbit")?, 1.25e9);
+        assert_eq!(parse_bandwidth_bytes_per_s("1GB")?, 1e9);
         assert!(parse_size_bytes("12 apples").is_err());
+        Ok(())
     }
 
     #[test]

@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn positions_of_nested_keys() {
-        let doc = Document::parse("a:\n  b: 1\n  list:\n    - x: 2\n").unwrap();
+        let doc = Document::parse("a:\n  b: 1\n  list:\n    - x: 2\n").expect("valid YAML");
         assert_eq!(doc.origin("a.b"), Origin::File { line: 2, column: 6 });
         assert_eq!(doc.origin("a.list[0].x"), Origin::File { line: 4, column: 10 });
         // An unknown child falls back to its parent.
@@ -270,9 +270,9 @@ mod tests {
 
     #[test]
     fn overrides_replace_values_and_are_named() {
-        let mut doc = Document::parse("a:\n  b: 1\n").unwrap();
-        doc.apply_override("a.b=7").unwrap();
-        doc.apply_override("a.c.d=push").unwrap();
+        let mut doc = Document::parse("a:\n  b: 1\n").expect("valid YAML");
+        doc.apply_override("a.b=7").expect("valid override");
+        doc.apply_override("a.c.d=push").expect("valid override");
         assert_eq!(doc.value["a"]["b"], 7);
         assert_eq!(doc.value["a"]["c"]["d"], "push");
         assert_eq!(doc.origin("a.b"), Origin::Override("a.b=7".into()));
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn syntax_error_has_position() {
-        let e = Document::parse("a: [1, 2\nb: 3\n").err().unwrap();
+        let Err(e) = Document::parse("a: [1, 2\nb: 3\n") else { panic!("an unclosed flow sequence parsed") };
         assert!(e.line > 0, "{}", e.message);
     }
 
