@@ -139,7 +139,8 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     // posted (the preloaded history plus posts up to the middle of the measured window).
     let mid_run_s = (s.warmup_ns as f64 + s.duration_ns as f64 / 2.0) / 1e9;
     let tweets_per_author = s.population.tweets_per_user as f64 + rate[Op::PostTweet.index()] * mid_run_s / users;
-    let available = (followees * tweets_per_author).min(fan.timeline_length as f64);
+    let posted = followees * tweets_per_author;
+    let available = if materialised { posted.min(fan.timeline_length as f64) } else { posted };
     let page_home = (s.workload.op(Op::HomeTimeline).page_size as f64).min(available);
     let page_user = (s.workload.op(Op::UserTimeline).page_size as f64).min(tweets_per_author);
     let bandwidth_in = posts * (text + image) + rate[Op::LikeTweet.index()] * 16.0;
