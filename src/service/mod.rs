@@ -103,12 +103,29 @@ impl Tweet {
     }
 }
 
+/// A tweet as lists hold it: its id, and its slot in its stripe of the tweet store, so that
+/// reading it needs no hash lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct TweetRef {
+    id: u64,
+    slot: u32,
+}
+
+/// One stripe of the tweet store: records in posting order, and an index from id to slot
+/// for lookups by id alone (likes).
+#[derive(Default)]
+struct TweetStripe {
+    records: Vec<Tweet>,
+    index: FxHashMap<u64, u32>,
+}
+
 #[derive(Default)]
 struct UserState {
-    /// Own tweet ids, oldest first.
-    tweets: Vec<u64>,
-    /// Materialised home timeline (tweet id, author), oldest first, at most `timeline_length`.
-    home: VecDeque<(u64, u32)>,
+    /// Own tweets, oldest first.
+    tweets: Vec<TweetRef>,
+    /// Materialised home timeline, oldest first, at most `timeline_length` entries. (Storage
+    /// is counted at Twitter's 20 B per entry: tweet id, author id, flags.)
+    home: VecDeque<TweetRef>,
     /// Liked tweet ids, sorted.
     favourites: Vec<u64>,
     /// Follow changes since the graph was built, each list sorted.
@@ -285,7 +302,7 @@ pub struct Service {
     graph: FollowGraph,
     users: Vec<Mutex<UserState>>,
     /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone.
-    tweets: Vec<Mutex<FxHashMap<u64, Tweet>>>,
+    tweets: Vec<Mutex<TweetStripe>>,
     ids: ids::IdGenerator,
     partitioner: Box<dyn Partitioner>,
     fanout: Box<dyn FanoutPolicy>,
@@ -337,7 +354,7 @@ impl Service {
             topology,
             timeline_length: s.system.fanout.timeline_length as usize,
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
-            tweets: (0..stripes).map(|_| Mutex::new(FxHashMap::default())).collect(),
+            tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
             partitioner: strategy::partition::build(s.system.partitioning.strategy, shards),
             fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
@@ -460,7 +477,8 @@ impl Service {
 
     fn tweet(&self, id: u64) -> Option<Tweet> {
         let stripe = self.stripe(id);
-        lock(&self.tweets[stripe]).get(&id).copied()
+        let store = lock(&self.tweets[stripe]);
+        store.index.get(&id).map(|&slot| store.records[slot as usize])
     }
 
     /// Posts a tweet at `now_ms` (milliseconds since the start of the run; may be negative
@@ -474,12 +492,15 @@ impl Service {
         let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
         // The id is made, stored and appended under the author's lock, so the author's list
         // stays in id order even when one author posts from several threads.
-        let id = {
+        let (id, slot) = {
             let mut author = lock(&self.users[user as usize]);
             let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
-            lock(&self.tweets[worker as usize]).insert(id, tweet);
-            author.tweets.push(id);
-            id
+            let mut store = lock(&self.tweets[worker as usize]);
+            let slot = store.records.len() as u32;
+            store.records.push(tweet);
+            store.index.insert(id, slot);
+            author.tweets.push(TweetRef { id, slot });
+            (id, slot)
         };
         if image_bytes > 0 {
             let node = bucket(mix(id), self.topology.blob);
@@ -526,7 +547,7 @@ impl Service {
                 let shard = self.partitioner.user_shard(f) as usize;
                 per_shard[shard] += 1;
                 let mut st = lock(&self.users[f as usize]);
-                st.home.push_back((id, user));
+                st.home.push_back(TweetRef { id, slot });
                 if st.home.len() > self.timeline_length {
                     st.home.pop_front();
                 } else {
@@ -561,7 +582,7 @@ impl Service {
 
     /// Reads the tweets of a page (hydration): through the tweet cache if there is one, then the
     /// shards holding the misses. Cache fills are left in `fills` for the background.
-    fn hydrate(&self, page: &[u64], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
+    fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
         // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
         let mut per_shard = Sparse::default();
         let mut response = 0;
@@ -594,31 +615,25 @@ impl Service {
         response
     }
 
-    /// Calls `found` for each tweet of a page that exists, taking each stripe's lock once.
-    fn lookup(&self, page: &[u64], mut found: impl FnMut(u64, &Tweet)) {
+    /// Calls `found` for each tweet of a page, taking each stripe's lock once.
+    fn lookup(&self, page: &[TweetRef], mut found: impl FnMut(u64, &Tweet)) {
         let stripes = self.tweets.len();
-        let mut keyed: SmallVec<[(u32, u64); 64]> = page.iter().map(|&id| (self.stripe(id) as u32, id)).collect();
-        let keyed = keyed.as_mut_slice();
         if stripes <= 64 {
             let mut present = 0u64;
-            for &(stripe, _) in keyed.iter() {
-                present |= 1 << stripe;
+            for t in page {
+                present |= 1 << self.stripe(t.id);
             }
             while present != 0 {
-                let stripe = present.trailing_zeros();
+                let stripe = present.trailing_zeros() as usize;
                 present &= present - 1;
-                let map = lock(&self.tweets[stripe as usize]);
-                for &(_, id) in keyed.iter().filter(|k| k.0 == stripe) {
-                    if let Some(t) = map.get(&id) {
-                        found(id, t);
-                    }
+                let store = lock(&self.tweets[stripe]);
+                for t in page.iter().filter(|t| self.stripe(t.id) == stripe) {
+                    found(t.id, &store.records[t.slot as usize]);
                 }
             }
         } else {
-            for &(stripe, id) in keyed.iter() {
-                if let Some(t) = lock(&self.tweets[stripe as usize]).get(&id) {
-                    found(id, t);
-                }
+            for t in page {
+                found(t.id, &lock(&self.tweets[self.stripe(t.id)]).records[t.slot as usize]);
             }
         }
     }
@@ -648,7 +663,7 @@ impl Service {
         out.clear();
         self.app(plan, Access::Read);
         let page = page_size as usize;
-        let mut candidates: SmallVec<[u64; 64]> = SmallVec::new();
+        let mut candidates: SmallVec<[TweetRef; 64]> = SmallVec::new();
         let mut timeline_fill = None;
 
         // The materialised part, unless nothing is ever pushed.
@@ -657,7 +672,7 @@ impl Service {
             let user_shard = self.partitioner.user_shard(user);
             let stored = {
                 let st = lock(&self.users[user as usize]);
-                candidates.extend(st.home.iter().rev().take(page).map(|e| e.0));
+                candidates.extend(st.home.iter().rev().take(page).copied());
                 st.home.len()
             };
             let found = candidates.len() as u32;
@@ -684,7 +699,7 @@ impl Service {
         let followees = if self.fanout_kind == strategy::FanoutKind::Push { Vec::new() } else { self.followees(user) };
         let shards = self.topology.shards as usize;
         let mut per_shard: Tally<u32> = smallvec![0; shards];
-        let mut heads: BinaryHeap<(u64, u32, u32)> = BinaryHeap::new();
+        let mut heads: BinaryHeap<(TweetRef, u32, u32)> = BinaryHeap::new();
         for &f in &followees {
             if !self.fanout.pull(self.follower_count(f)) {
                 continue;
@@ -697,8 +712,8 @@ impl Service {
         }
         // Merge by id (time order), newest first, until the page is full.
         let mut pulled = 0u32;
-        while let Some((id, f, i)) = heads.pop() {
-            candidates.push(id);
+        while let Some((tweet, f, i)) = heads.pop() {
+            candidates.push(tweet);
             pulled += 1;
             if pulled as usize >= page {
                 break;
@@ -722,8 +737,8 @@ impl Service {
         }
         plan.end_stage();
 
-        candidates.sort_unstable_by(|a, b| b.cmp(a));
-        candidates.dedup();
+        candidates.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        candidates.dedup_by_key(|t| t.id);
         candidates.truncate(page);
         let mut fills = Vec::new();
         let response = self.hydrate(&candidates, plan, &mut fills);
@@ -736,7 +751,7 @@ impl Service {
         }
         self.fill_tweet_cache(&fills, plan);
         plan.finish();
-        out.extend_from_slice(&candidates);
+        out.extend(candidates.iter().map(|t| t.id));
     }
 
     /// The newest `page_size` tweets `user` posted. Without a tweet cache, when every tweet of
@@ -745,29 +760,26 @@ impl Service {
         plan.clear();
         out.clear();
         self.app(plan, Access::Read);
-        {
+        let page: SmallVec<[TweetRef; 64]> = {
             let st = lock(&self.users[user as usize]);
-            out.extend(st.tweets.iter().rev().take(page_size as usize));
-        }
+            st.tweets.iter().rev().take(page_size as usize).copied().collect()
+        };
+        out.extend(page.iter().map(|t| t.id));
         let shard = self.partitioner.user_shard(user);
         let colocated =
-            self.tweet_cache.is_none() && out.iter().all(|&id| self.partitioner.tweet_shard(id, user) == shard);
+            self.tweet_cache.is_none() && page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard);
         let mut fills = Vec::new();
         let response = if colocated {
-            let bytes: u64 = out.iter().filter_map(|&id| self.tweet(id)).map(|t| t.bytes()).sum();
-            plan.visit(Tier::Shard, self.replica(shard), Access::Read, out.len() as u32, bytes);
+            let mut bytes = 0;
+            self.lookup(&page, |_, t| bytes += t.bytes());
+            plan.visit(Tier::Shard, self.replica(shard), Access::Read, page.len() as u32, bytes);
             plan.end_stage();
             bytes
         } else {
-            plan.visit(
-                Tier::Shard,
-                self.replica(shard),
-                Access::Read,
-                out.len() as u32,
-                out.len() as u64 * INDEX_ENTRY_BYTES,
-            );
+            let index_bytes = page.len() as u64 * INDEX_ENTRY_BYTES;
+            plan.visit(Tier::Shard, self.replica(shard), Access::Read, page.len() as u32, index_bytes);
             plan.end_stage();
-            self.hydrate(out, plan, &mut fills)
+            self.hydrate(&page, plan, &mut fills)
         };
         plan.visits[0].bytes = response;
         plan.begin_background();
@@ -799,8 +811,10 @@ impl Service {
         }
         let stripe = self.stripe(tweet);
         let author = {
-            let mut map = lock(&self.tweets[stripe]);
-            let t = map.get_mut(&tweet).expect("checked above");
+            let mut store = lock(&self.tweets[stripe]);
+            let store = &mut *store;
+            let slot = *store.index.get(&tweet).expect("checked above");
+            let t = &mut store.records[slot as usize];
             t.likes += 1;
             t.author
         };
@@ -901,7 +915,7 @@ impl Service {
 
     /// The materialised home timeline of a user, newest first (tweet ids).
     pub fn stored_timeline(&self, user: u32) -> Vec<u64> {
-        lock(&self.users[user as usize]).home.iter().rev().map(|e| e.0).collect()
+        lock(&self.users[user as usize]).home.iter().rev().map(|e| e.id).collect()
     }
 
     /// A stored tweet: author, text and image sizes, like count.
@@ -921,7 +935,7 @@ impl Service {
 
     /// The ids of the tweets `user` posted, oldest first.
     pub fn tweets_of(&self, user: u32) -> Vec<u64> {
-        lock(&self.users[user as usize]).tweets.clone()
+        lock(&self.users[user as usize]).tweets.iter().map(|t| t.id).collect()
     }
 
     pub fn counts(&self) -> Counts {
