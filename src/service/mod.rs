@@ -737,7 +737,7 @@ impl Service {
         }
         plan.end_stage();
 
-        candidates.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        candidates.sort_unstable_by_key(|t| std::cmp::Reverse(t.id));
         candidates.dedup_by_key(|t| t.id);
         candidates.truncate(page);
         let mut fills = Vec::new();
