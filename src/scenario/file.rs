@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+use super::Op;
 use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind};
 
 #[derive(Deserialize)]
@@ -23,7 +24,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub faults: Vec<Value>,
     #[serde(default)]
-    pub slo: BTreeMap<OpName, SloFile>,
+    pub slo: BTreeMap<Op, SloFile>,
 }
 
 #[derive(Deserialize)]
@@ -103,19 +104,7 @@ pub struct SpikeFile {
     #[serde(rename = "for")]
     pub length: Value,
     pub multiplier: f64,
-    pub ops: Option<Vec<OpName>>,
-}
-
-/// Operation names as written in files.
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-#[serde(rename_all = "snake_case")]
-pub enum OpName {
-    PostTweet,
-    HomeTimeline,
-    UserTimeline,
-    LikeTweet,
-    Follow,
-    Unfollow,
+    pub ops: Option<Vec<Op>>,
 }
 
 #[derive(Deserialize)]

@@ -17,13 +17,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use dist::Dist;
-pub use file::{GraphFormat, OpName};
+pub use file::GraphFormat;
 pub use resolve::{load_model, machine_memory_bytes};
 
 use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind};
 
 /// The operations of the service API, in report order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     PostTweet,
@@ -51,19 +51,6 @@ impl Op {
 
     pub fn index(self) -> usize {
         self as usize
-    }
-}
-
-impl From<OpName> for Op {
-    fn from(n: OpName) -> Op {
-        match n {
-            OpName::PostTweet => Op::PostTweet,
-            OpName::HomeTimeline => Op::HomeTimeline,
-            OpName::UserTimeline => Op::UserTimeline,
-            OpName::LikeTweet => Op::LikeTweet,
-            OpName::Follow => Op::Follow,
-            OpName::Unfollow => Op::Unfollow,
-        }
     }
 }
 

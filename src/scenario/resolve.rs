@@ -376,7 +376,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
                     "an empty list; name the operations, or leave `ops` out for all of them",
                 );
             }
-            let ops = s.ops.clone().unwrap_or_default().into_iter().map(Op::from).collect();
+            let ops = s.ops.clone().unwrap_or_default();
             // Spike times are written relative to the measured run; the engine's clock starts at warm-up.
             pattern.spikes.push(Spike { at_ns: at_ns + warmup_ns, for_ns, multiplier: s.multiplier, ops });
         }
@@ -558,7 +558,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
 
     let mut slo = BTreeMap::new();
     for (name, target) in &f.slo {
-        let op = Op::from(*name);
+        let op = *name;
         if ops[op.index()].rate == 0.0 {
             cx.problem(
                 &format!("slo.{}", op.name()),
