@@ -39,6 +39,10 @@ pub enum FanoutKind {
 pub enum CacheKind {
     None,
     Lru,
+    Fifo,
+    Lfu,
+    Sieve,
+    S3fifo,
 }
 
 /// Load-balancing policies (`system.load_balancing`).

@@ -1,20 +1,7 @@
-//! Caches: a byte-bounded store of keys per cache node. The service decides what to look up
-//! and what to fill; a policy decides what to keep.
+//! Least recently used: a hit moves the key to the front; eviction takes the back.
 
-use super::CacheKind;
+use super::Cache;
 use rustc_hash::FxBuildHasher;
-
-pub trait Cache: Send {
-    /// Looks a key up; a hit refreshes it as the policy says.
-    fn get(&mut self, key: u64) -> bool;
-    /// Whether the key is cached, without touching its recency.
-    fn contains(&self, key: u64) -> bool;
-    /// Inserts or replaces a key of `bytes` bytes, evicting as needed; returns the evictions.
-    /// An object larger than the whole cache is not inserted.
-    fn insert(&mut self, key: u64, bytes: u64) -> u64;
-    /// Bytes held.
-    fn bytes(&self) -> u64;
-}
 
 /// Least recently used, bounded in bytes.
 pub struct Lru {
@@ -60,14 +47,6 @@ impl Cache for Lru {
     }
     fn bytes(&self) -> u64 {
         self.used
-    }
-}
-
-/// A cache policy for a node of `capacity` bytes; `None` for the policy `none`.
-pub fn build(kind: CacheKind, capacity: u64) -> Option<Box<dyn Cache>> {
-    match kind {
-        CacheKind::None => None,
-        CacheKind::Lru => Some(Box::new(Lru::new(capacity))),
     }
 }
 
