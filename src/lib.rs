@@ -28,4 +28,5 @@ pub mod scenario;
 pub mod service;
 pub mod sim;
 pub mod strategy;
+pub mod trace;
 pub mod workload;

@@ -8,6 +8,9 @@ use std::process::ExitCode;
 
 use tweetcap::report::Report;
 use tweetcap::scenario::{self, Overrides, units::human_bytes, units::human_us};
+use tweetcap::strategy::CacheKind;
+use tweetcap::strategy::cache::S3FifoParams;
+use tweetcap::trace::{SizeMode, Trace};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +49,33 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Replay a cache request trace through cache policies, with the reference simulator's
+    /// (libCacheSim's) semantics. Reads binary oracleGeneral or CSV traces.
+    CacheReplay {
+        trace: PathBuf,
+        /// Policies, comma separated: lru, fifo, lfu, sieve, s3fifo.
+        #[arg(long, value_delimiter = ',', default_value = "lru,fifo,lfu,sieve,s3fifo")]
+        policy: Vec<String>,
+        /// Cache sizes, comma separated: a percentage of the working set (5%), or an absolute
+        /// capacity in objects (1000) or, with --by bytes, in bytes (64MB).
+        #[arg(long, value_delimiter = ',', default_value = "1%,5%,10%")]
+        size: Vec<String>,
+        /// Count capacity in objects (every object of size 1) or in bytes.
+        #[arg(long, value_enum, default_value = "objects")]
+        by: tweetcap::trace::SizeMode,
+        /// Print a JSON list instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// S3-FIFO: share of the capacity given to the small FIFO.
+        #[arg(long, default_value_t = 0.10)]
+        s3fifo_small_ratio: f64,
+        /// S3-FIFO: ghost FIFO size as a share of the capacity.
+        #[arg(long, default_value_t = 0.90)]
+        s3fifo_ghost_ratio: f64,
+        /// S3-FIFO: hits in the small FIFO that move an object to the main FIFO.
+        #[arg(long, default_value_t = 2)]
+        s3fifo_threshold: u32,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -72,6 +102,23 @@ fn main() -> ExitCode {
         }
         Command::Validate { files } => validate(&files),
         Command::Estimate { scenario, set, json } => estimate(&scenario, Overrides { seed: None, set }, json),
+        Command::CacheReplay {
+            trace,
+            policy,
+            size,
+            by,
+            json,
+            s3fifo_small_ratio,
+            s3fifo_ghost_ratio,
+            s3fifo_threshold,
+        } => {
+            let s3 = S3FifoParams {
+                small_ratio: s3fifo_small_ratio,
+                ghost_ratio: s3fifo_ghost_ratio,
+                move_to_main_threshold: s3fifo_threshold,
+            };
+            cache_replay(&trace, &policy, &size, by, json, s3)
+        }
     }
 }
 
@@ -265,5 +312,102 @@ fn estimate(path: &Path, overrides: Overrides, json: bool) -> ExitCode {
             tier, t.busy_servers, t.peak_busy_servers, t.nodes_configured, t.nodes_needed
         );
     }
+    ExitCode::SUCCESS
+}
+
+const POLICIES: &str = "lru, fifo, lfu, sieve, s3fifo";
+
+fn cache_replay(
+    path: &Path,
+    policies: &[String],
+    sizes: &[String],
+    by: SizeMode,
+    json: bool,
+    s3: S3FifoParams,
+) -> ExitCode {
+    let usage = |message: String| {
+        eprintln!("{message}");
+        ExitCode::from(2)
+    };
+    if !(s3.small_ratio > 0.0 && s3.small_ratio < 1.0) || !(0.0..=10.0).contains(&s3.ghost_ratio) {
+        return usage("--s3fifo-small-ratio must be between 0 and 1, --s3fifo-ghost-ratio between 0 and 10".into());
+    }
+    let mut kinds = Vec::new();
+    for p in policies {
+        match serde_json::from_value::<CacheKind>(serde_json::Value::String(p.trim().to_owned())) {
+            Ok(CacheKind::None) | Err(_) => {
+                return usage(format!("--policy: unknown policy `{p}`; allowed: {POLICIES}"));
+            }
+            Ok(k) => kinds.push(k),
+        }
+    }
+    let trace = match Trace::load(path) {
+        Ok(t) => t,
+        Err(e) => return usage(e.to_string()),
+    };
+    let ws = tweetcap::trace::working_set(&trace, by);
+    let mut capacities = Vec::new();
+    for text in sizes {
+        let text = text.trim();
+        let parsed = if let Some(pct) = text.strip_suffix('%') {
+            pct.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| *p > 0.0 && *p <= 100.0)
+                .map(|p| ((ws as f64 * p / 100.0).floor() as u64, Some(p / 100.0)))
+        } else if let Ok(n) = text.parse::<u64>() {
+            Some((n, None))
+        } else if by == SizeMode::Bytes {
+            scenario::units::parse_size_bytes(text).ok().map(|b| (b as u64, None))
+        } else {
+            None
+        };
+        match parsed {
+            Some((capacity, fraction)) if capacity > 0 => capacities.push((capacity, fraction)),
+            _ => {
+                return usage(format!(
+                    "--size: `{text}` is not a cache size; give a percentage of the working set (5%), a number of {}{}, or a larger size",
+                    if by == SizeMode::Bytes { "bytes" } else { "objects" },
+                    if by == SizeMode::Bytes { " or a size such as 64MB" } else { "" }
+                ));
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut results = Vec::new();
+    for &kind in &kinds {
+        for &(capacity, fraction) in &capacities {
+            let mut r = tweetcap::trace::replay(&trace, kind, capacity, by, s3);
+            r.size_fraction = fraction;
+            results.push(r);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{}: {} requests, {} objects, working set {} ({} requested); capacity in {}",
+        path.display(),
+        trace.requests.len(),
+        trace.unique_objects,
+        human_bytes(trace.unique_bytes as f64),
+        human_bytes(trace.requested_bytes as f64),
+        if by == SizeMode::Bytes { "bytes" } else { "objects" }
+    );
+    println!(
+        "{:<8} {:>7} {:>14} {:>10} {:>11} {:>16}",
+        "policy", "size", "capacity", "misses", "miss ratio", "byte miss ratio"
+    );
+    for r in &results {
+        let size = r.size_fraction.map_or("-".to_owned(), |f| format!("{}%", f * 100.0));
+        println!(
+            "{:<8} {:>7} {:>14} {:>10} {:>11.4} {:>16.4}",
+            r.policy, size, r.capacity, r.misses, r.miss_ratio, r.byte_miss_ratio
+        );
+    }
+    let replayed = trace.requests.len() as f64 * results.len() as f64;
+    eprintln!("replayed {replayed} requests in {elapsed:.2} s ({:.1}M requests/s)", replayed / elapsed.max(1e-9) / 1e6);
     ExitCode::SUCCESS
 }

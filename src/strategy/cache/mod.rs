@@ -14,7 +14,7 @@ mod sieve;
 pub use fifo::Fifo;
 pub use lfu::Lfu;
 pub use lru::Lru;
-pub use s3fifo::S3Fifo;
+pub use s3fifo::{S3Fifo, S3FifoParams};
 pub use sieve::Sieve;
 
 use super::CacheKind;
@@ -33,13 +33,18 @@ pub trait Cache: Send {
 
 /// A cache policy for a node of `capacity` bytes; `None` for the policy `none`.
 pub fn build(kind: CacheKind, capacity: u64) -> Option<Box<dyn Cache>> {
+    build_with(kind, capacity, S3Fifo::DEFAULT)
+}
+
+/// As [`build`], with S3-FIFO's parameters.
+pub fn build_with(kind: CacheKind, capacity: u64, s3fifo: S3FifoParams) -> Option<Box<dyn Cache>> {
     Some(match kind {
         CacheKind::None => return None,
         CacheKind::Lru => Box::new(Lru::new(capacity)),
         CacheKind::Fifo => Box::new(Fifo::new(capacity)),
         CacheKind::Lfu => Box::new(Lfu::new(capacity)),
         CacheKind::Sieve => Box::new(Sieve::new(capacity)),
-        CacheKind::S3fifo => Box::new(S3Fifo::new(capacity, S3Fifo::DEFAULT)),
+        CacheKind::S3fifo => Box::new(S3Fifo::new(capacity, s3fifo)),
     })
 }
 
