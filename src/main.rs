@@ -329,7 +329,8 @@ fn cache_replay(
         eprintln!("{message}");
         ExitCode::from(2)
     };
-    if !(s3.small_ratio > 0.0 && s3.small_ratio < 1.0) || !(0.0..=10.0).contains(&s3.ghost_ratio) {
+    let ratios_ok = s3.small_ratio > 0.0 && s3.small_ratio < 1.0 && (0.0..=10.0).contains(&s3.ghost_ratio);
+    if !ratios_ok {
         return usage("--s3fifo-small-ratio must be between 0 and 1, --s3fifo-ghost-ratio between 0 and 10".into());
     }
     let mut kinds = Vec::new();
