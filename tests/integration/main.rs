@@ -1,6 +1,7 @@
 //! Integration tests, one binary with a module per concern.
 
 mod bad_input;
+mod cache_replay;
 mod determinism;
 mod graph_data;
 mod hand_counts;

@@ -1,0 +1,128 @@
+//! Cache policies against the reference semantics on the shared traces.
+//!
+//! The expected miss counts below were computed by an independent implementation: a Python
+//! simulator written only from the rules in `../shared/data/cache-traces/README.md` (with
+//! libCacheSim's source consulted where the README is ambiguous), replaying each trace at
+//! 1, 5, 10 and 25% of its working set. The trace statistics are the README's own table.
+
+use super::util::{shared_data, tweetcap};
+use tweetcap::strategy::CacheKind;
+use tweetcap::strategy::cache::S3Fifo;
+use tweetcap::trace::{SizeMode, Trace, replay, working_set};
+
+const POLICIES: [CacheKind; 5] = [CacheKind::Lru, CacheKind::Fifo, CacheKind::Lfu, CacheKind::Sieve, CacheKind::S3fifo];
+
+/// (fraction of the working set, capacity, misses for lru, fifo, lfu, sieve, s3fifo).
+type Expected = [(f64, u64, [u64; 5]); 4];
+
+const CLOUD_OBJECTS: Expected = [
+    (0.01, 489, [95420, 96518, 96765, 94419, 94559]),
+    (0.05, 2448, [93897, 94122, 93052, 93052, 91396]),
+    (0.10, 4897, [91657, 91716, 90040, 90040, 85691]),
+    (0.25, 12243, [76538, 77971, 75430, 75430, 74318]),
+];
+const CLOUD_BYTES: Expected = [
+    (0.01, 20297697, [94956, 95293, 93724, 93724, 93706]),
+    (0.05, 101488486, [93700, 93741, 92328, 92328, 91452]),
+    (0.10, 202976972, [92200, 91954, 89993, 89993, 83764]),
+    (0.25, 507442432, [81987, 84091, 76934, 76934, 76771]),
+];
+const ZIPF_OBJECTS: Expected = [
+    (0.01, 59, [76212, 87697, 58537, 58417, 59032]),
+    (0.05, 299, [42524, 50461, 33813, 32884, 33377]),
+    (0.10, 599, [31151, 37655, 24912, 24757, 24900]),
+    (0.25, 1498, [18367, 22856, 15568, 15568, 15705]),
+];
+const ZIPF_BYTES: Expected = [
+    (0.01, 17723, [75110, 86560, 55992, 57460, 58072]),
+    (0.05, 88616, [42477, 50469, 34048, 33001, 33471]),
+    (0.10, 177233, [31212, 37700, 25431, 25200, 25181]),
+    (0.25, 443083, [18416, 22844, 15559, 15559, 15743]),
+];
+
+fn check(file: &str, mode: SizeMode, expected: &Expected) {
+    let Some(path) = shared_data(&format!("cache-traces/{file}")) else { return };
+    let trace = Trace::load(&path).expect("trace loads");
+    let ws = working_set(&trace, mode);
+    for &(fraction, capacity, misses) in expected {
+        assert_eq!((ws as f64 * fraction).floor() as u64, capacity, "{file} {mode:?} {fraction}");
+        for (kind, want) in POLICIES.iter().zip(misses) {
+            let r = replay(&trace, *kind, capacity, mode, S3Fifo::DEFAULT);
+            assert_eq!(r.misses, want, "{file} {mode:?} {fraction} {kind:?}");
+        }
+    }
+}
+
+#[test]
+fn cloudphysics_by_objects() {
+    check("cloudPhysicsIO.oracleGeneral.bin", SizeMode::Objects, &CLOUD_OBJECTS);
+}
+
+#[test]
+fn cloudphysics_by_bytes() {
+    check("cloudPhysicsIO.oracleGeneral.bin", SizeMode::Bytes, &CLOUD_BYTES);
+}
+
+#[test]
+fn zipf_by_objects() {
+    check("zipf1.2117_m7000_n200k.oracleGeneral.bin", SizeMode::Objects, &ZIPF_OBJECTS);
+}
+
+#[test]
+fn zipf_by_bytes_from_the_csv() {
+    check("zipf1.2117_m7000_n200k.csv", SizeMode::Bytes, &ZIPF_BYTES);
+}
+
+#[test]
+fn trace_statistics_match_the_readme() {
+    for (file, requests, objects, unique, requested) in [
+        ("cloudPhysicsIO.oracleGeneral.bin", 113_872, 48_974, 2_029_769_728, 4_368_040_448u64),
+        ("cloudPhysicsIO.oracleGeneral.csv", 113_872, 48_974, 2_029_769_728, 4_368_040_448),
+        ("zipf1.2117_m7000_n200k.oracleGeneral.bin", 200_000, 5_994, 1_772_335, 45_038_328),
+    ] {
+        let Some(path) = shared_data(&format!("cache-traces/{file}")) else { return };
+        let t = Trace::load(&path).expect("trace loads");
+        assert_eq!(
+            (t.requests.len() as u64, t.unique_objects, t.unique_bytes, t.requested_bytes),
+            (requests, objects, unique, requested),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn cli_prints_json_with_the_contract_fields() {
+    let Some(path) = shared_data("cache-traces/zipf1.2117_m7000_n200k.oracleGeneral.bin") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let o = tweetcap(
+        dir.path(),
+        &["cache-replay", path.to_str().unwrap(), "--policy", "lru,s3fifo", "--size", "5%,1000", "--json"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rows = v.as_array().expect("a list");
+    assert_eq!(rows.len(), 4);
+    for key in [
+        "policy",
+        "size_fraction",
+        "capacity",
+        "requests",
+        "misses",
+        "miss_ratio",
+        "bytes_requested",
+        "bytes_missed",
+        "byte_miss_ratio",
+    ] {
+        assert!(rows[0].get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(rows[0]["misses"], 42524);
+    assert_eq!(rows[1]["capacity"], 1000);
+    assert_eq!(rows[1]["size_fraction"], serde_json::Value::Null);
+    assert_eq!(rows[2]["policy"], "s3fifo");
+    // Bad input: exit 2 with a message naming what is allowed.
+    let o = tweetcap(dir.path(), &["cache-replay", path.to_str().unwrap(), "--policy", "clock"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("allowed: lru, fifo, lfu, sieve, s3fifo"));
+    let o = tweetcap(dir.path(), &["cache-replay", "no-such-trace.bin"]);
+    assert_eq!(o.status.code(), Some(2));
+}
