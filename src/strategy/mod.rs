@@ -43,6 +43,7 @@ pub enum CacheKind {
     Lfu,
     Sieve,
     S3fifo,
+    Arc,
 }
 
 /// Load-balancing policies (`system.load_balancing`).

@@ -5,12 +5,14 @@
 //! `../shared/data/cache-traces/README.md`): a miss always tries to insert, the policy evicts
 //! until the object fits, and an object larger than the whole cache is not inserted.
 
+mod arc;
 mod fifo;
 mod lfu;
 mod lru;
 mod s3fifo;
 mod sieve;
 
+pub use arc::Arc;
 pub use fifo::Fifo;
 pub use lfu::Lfu;
 pub use lru::Lru;
@@ -44,6 +46,7 @@ pub fn build_with(kind: CacheKind, capacity: u64, s3fifo: S3FifoParams) -> Optio
         CacheKind::Fifo => Box::new(Fifo::new(capacity)),
         CacheKind::Lfu => Box::new(Lfu::new(capacity)),
         CacheKind::Sieve => Box::new(Sieve::new(capacity)),
+        CacheKind::Arc => Box::new(Arc::new(capacity)),
         CacheKind::S3fifo => Box::new(S3Fifo::new(capacity, s3fifo)),
     })
 }
