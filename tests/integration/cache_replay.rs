@@ -160,3 +160,55 @@ fn tiny_traces_counted_by_hand() {
     let d = trace(&[1, 1, 1, 2, 3, 4, 5, 1, 1, 1, 6, 7, 8, 2, 4, 9, 6, 10, 7, 11]);
     assert_eq!(replay(&d, CacheKind::S3fifo, 4, SizeMode::Objects, half).misses, 15);
 }
+
+/// ARC's reference numbers depend on details that differ between versions of the reference
+/// simulator (integer or real p, when ghosts are trimmed in bytes mode), so ARC is held to
+/// within one point of miss ratio, as the issue asks. The expected counts come from the same
+/// independent Python simulator, after the newest libCacheSim ARC.
+#[test]
+fn arc_within_a_point_of_the_reference() {
+    let cases: [(&str, SizeMode, [(f64, u64); 4]); 4] = [
+        (
+            "cloudPhysicsIO.oracleGeneral.bin",
+            SizeMode::Objects,
+            [(0.01, 94229), (0.05, 92392), (0.10, 88002), (0.25, 69901)],
+        ),
+        (
+            "cloudPhysicsIO.oracleGeneral.bin",
+            SizeMode::Bytes,
+            [(0.01, 93625), (0.05, 91348), (0.10, 87541), (0.25, 74506)],
+        ),
+        (
+            "zipf1.2117_m7000_n200k.oracleGeneral.bin",
+            SizeMode::Objects,
+            [(0.01, 60948), (0.05, 34187), (0.10, 25653), (0.25, 16190)],
+        ),
+        (
+            "zipf1.2117_m7000_n200k.oracleGeneral.bin",
+            SizeMode::Bytes,
+            [(0.01, 59512), (0.05, 34506), (0.10, 25555), (0.25, 16135)],
+        ),
+    ];
+    for (file, mode, expected) in cases {
+        let Some(path) = shared_data(&format!("cache-traces/{file}")) else { return };
+        let trace = Trace::load(&path).expect("trace loads");
+        let ws = working_set(&trace, mode);
+        for (fraction, want) in expected {
+            let r = replay(&trace, CacheKind::Arc, (ws as f64 * fraction).floor() as u64, mode, S3Fifo::DEFAULT);
+            let gap = (r.misses as f64 - want as f64).abs() / r.requests as f64;
+            assert!(gap < 0.01, "{file} {mode:?} {fraction}: {} misses vs {want}", r.misses);
+        }
+    }
+}
+
+#[test]
+fn arc_on_traces_counted_by_hand() {
+    use std::path::PathBuf;
+    use tweetcap::trace::Request;
+    let trace =
+        |ids: &[u64]| Trace::new(PathBuf::from("hand"), ids.iter().map(|&id| Request { id, size: 1 }).collect());
+    let a = trace(&[1, 2, 3, 1, 2, 3, 4, 2, 5, 1, 4, 3]);
+    assert_eq!(replay(&a, CacheKind::Arc, 3, SizeMode::Objects, S3Fifo::DEFAULT).misses, 8);
+    let c = trace(&[1, 2, 1, 1, 3, 2, 4, 5, 2, 6, 3, 1, 2, 7, 4]);
+    assert_eq!(replay(&c, CacheKind::Arc, 4, SizeMode::Objects, S3Fifo::DEFAULT).misses, 9);
+}
