@@ -167,7 +167,9 @@ fn tiny_traces_counted_by_hand() {
 /// independent Python simulator, after the newest libCacheSim ARC.
 #[test]
 fn arc_within_a_point_of_the_reference() {
-    let cases: [(&str, SizeMode, [(f64, u64); 4]); 4] = [
+    /// (trace, mode, (fraction of the working set, misses) at four sizes).
+    type Case = (&'static str, SizeMode, [(f64, u64); 4]);
+    let cases: [Case; 4] = [
         (
             "cloudPhysicsIO.oracleGeneral.bin",
             SizeMode::Objects,
