@@ -66,6 +66,10 @@ enum Command {
         /// Print a JSON list instead of a table.
         #[arg(long)]
         json: bool,
+        /// A miss-ratio curve: this many sizes, spaced evenly on a log scale from 0.1% to 100%
+        /// of the working set (replaces --size).
+        #[arg(long, value_name = "POINTS")]
+        curve: Option<u32>,
         /// S3-FIFO: share of the capacity given to the small FIFO.
         #[arg(long, default_value_t = 0.10)]
         s3fifo_small_ratio: f64,
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
             size,
             by,
             json,
+            curve,
             s3fifo_small_ratio,
             s3fifo_ghost_ratio,
             s3fifo_threshold,
@@ -116,6 +121,16 @@ fn main() -> ExitCode {
                 small_ratio: s3fifo_small_ratio,
                 ghost_ratio: s3fifo_ghost_ratio,
                 move_to_main_threshold: s3fifo_threshold,
+            };
+            let size = match curve {
+                Some(points) if !(2..=200).contains(&points) => {
+                    eprintln!("--curve: {points} points is not allowed; expected 2 to 200");
+                    return ExitCode::from(2);
+                }
+                Some(points) => {
+                    tweetcap::trace::curve_fractions(points).iter().map(|f| format!("{}%", f * 100.0)).collect()
+                }
+                None => size,
             };
             cache_replay(&trace, &policy, &size, by, json, s3)
         }
@@ -402,7 +417,10 @@ fn cache_replay(
         "policy", "size", "capacity", "misses", "miss ratio", "byte miss ratio"
     );
     for r in &results {
-        let size = r.size_fraction.map_or("-".to_owned(), |f| format!("{}%", f * 100.0));
+        let size = r.size_fraction.map_or("-".to_owned(), |f| {
+            let pct = format!("{:.3}", f * 100.0);
+            format!("{}%", pct.trim_end_matches('0').trim_end_matches('.'))
+        });
         println!(
             "{:<8} {:>7} {:>14} {:>10} {:>11.4} {:>16.4}",
             r.policy, size, r.capacity, r.misses, r.miss_ratio, r.byte_miss_ratio

@@ -138,6 +138,13 @@ pub struct Replay {
     pub byte_miss_ratio: f64,
 }
 
+/// `points` cache sizes for a miss-ratio curve, as fractions of the working set spaced evenly
+/// on a log scale from 0.001 to 1.
+pub fn curve_fractions(points: u32) -> Vec<f64> {
+    let (lo, hi) = (0.001f64.ln(), 0.0f64);
+    (0..points).map(|i| (lo + (hi - lo) * i as f64 / (points - 1).max(1) as f64).exp()).collect()
+}
+
 /// The working set in the mode's unit.
 pub fn working_set(trace: &Trace, mode: SizeMode) -> u64 {
     match mode {

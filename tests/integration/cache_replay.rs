@@ -214,3 +214,21 @@ fn arc_on_traces_counted_by_hand() {
     let c = trace(&[1, 2, 1, 1, 3, 2, 4, 5, 2, 6, 3, 1, 2, 7, 4]);
     assert_eq!(replay(&c, CacheKind::Arc, 4, SizeMode::Objects, S3Fifo::DEFAULT).misses, 9);
 }
+
+/// A miss-ratio curve: LRU's misses never grow with the cache (its inclusion property), and a
+/// cache as large as the working set misses each object once.
+#[test]
+fn miss_ratio_curve() {
+    let Some(path) = shared_data("cache-traces/zipf1.2117_m7000_n200k.oracleGeneral.bin") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let o =
+        tweetcap(dir.path(), &["cache-replay", path.to_str().unwrap(), "--policy", "lru", "--curve", "12", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let misses: Vec<u64> = v.as_array().expect("list").iter().map(|r| r["misses"].as_u64().expect("misses")).collect();
+    assert_eq!(misses.len(), 12);
+    assert!(misses.windows(2).all(|w| w[1] <= w[0]), "{misses:?}");
+    assert_eq!(*misses.last().unwrap(), 5_994, "compulsory misses only");
+    let o = tweetcap(dir.path(), &["cache-replay", path.to_str().unwrap(), "--curve", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+}
