@@ -178,7 +178,9 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                 let pulled = pulled_per_read.min(shards) * rd + pulled_per_read * item;
                 let home_ns = stored + pulled + hydrate(page_home);
                 // Under user_hash without a tweet cache, a user's index and tweets are one read.
-                let colocated = s.system.partitioning.strategy == PartitionKind::UserHash && !has_tw_cache;
+                let colocated =
+                    matches!(s.system.partitioning.strategy, PartitionKind::UserHash | PartitionKind::ConsistentHash)
+                        && !has_tw_cache;
                 let user_ns = rd + page_user * item + if colocated { 0.0 } else { hydrate(page_user) };
                 let small = 2.0 * r * (wr + item);
                 rates[Op::PostTweet.index()] * post_ns

@@ -157,6 +157,8 @@ pub struct PartitioningFile {
     pub strategy: PartitionKind,
     pub shards: u32,
     pub replication: Option<u32>,
+    /// Points per shard on the ring (consistent_hash only).
+    pub vnodes: Option<u32>,
 }
 
 #[derive(Deserialize)]

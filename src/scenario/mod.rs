@@ -210,6 +210,8 @@ pub struct Partitioning {
     pub strategy: PartitionKind,
     pub shards: u32,
     pub replication: u32,
+    /// Points per shard on the ring of `consistent_hash` (0 for other strategies).
+    pub vnodes: u32,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]

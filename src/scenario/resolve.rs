@@ -494,6 +494,23 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             format!("{replication} is not allowed; expected 1 to the number of shards ({shards}): replicas of a shard sit on distinct shard nodes"),
         );
     }
+    let vnodes = match (s.partitioning.strategy, s.partitioning.vnodes) {
+        (PartitionKind::ConsistentHash, v) => {
+            let v = v.unwrap_or(100);
+            if v == 0 || v > 10_000 || shards as u64 * v as u64 > 10_000_000 {
+                cx.problem(
+                    "system.partitioning.vnodes",
+                    format!("{v} is not allowed; expected 1 to 10000, and shards × vnodes at most 10,000,000"),
+                );
+            }
+            v
+        }
+        (_, Some(_)) => {
+            cx.problem("system.partitioning.vnodes", "applies only to strategy: consistent_hash");
+            0
+        }
+        (_, None) => 0,
+    };
     let timeline_length = s.fanout.timeline_length.unwrap_or(800);
     if timeline_length == 0 {
         cx.problem("system.fanout.timeline_length", "must be at least 1");
@@ -633,7 +650,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         population: Population { users, graph, tweets_per_user: f.population.tweets_per_user, celebrities },
         workload: Workload { actor, pattern, ops },
         system: System {
-            partitioning: Partitioning { strategy: s.partitioning.strategy, shards, replication },
+            partitioning: Partitioning { strategy: s.partitioning.strategy, shards, replication, vnodes },
             fanout: Fanout { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
             timeline_cache,
             tweet_cache,

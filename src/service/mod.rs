@@ -356,7 +356,11 @@ impl Service {
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
-            partitioner: strategy::partition::build(s.system.partitioning.strategy, shards),
+            partitioner: strategy::partition::build(
+                s.system.partitioning.strategy,
+                shards,
+                s.system.partitioning.vnodes,
+            ),
             fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
             fanout_kind: s.system.fanout.strategy,
             app_balancer: strategy::balance::build(s.system.load_balancing),

@@ -22,6 +22,9 @@ pub enum PartitionKind {
     UserHash,
     /// Tweets on the shard of hash(tweet id); per-user data on the shard of hash(user).
     TweetHash,
+    /// Everything of a user on the shard that owns the user's point on a hash ring
+    /// (`vnodes` points per shard): adding a shard moves about 1/N of the users.
+    ConsistentHash,
 }
 
 /// Fan-out policies (`system.fanout.strategy`).

@@ -636,3 +636,13 @@ fn image_larger_than_a_tweet_can_hold() {
         &["image_bytes", "above 1 GiB"],
     );
 }
+
+#[test]
+fn vnodes_without_consistent_hashing() {
+    expect_error(
+        &broken("    replication: 2\n", "    replication: 2\n    vnodes: 100\n"),
+        &[],
+        At::Line(21),
+        &["system.partitioning.vnodes", "applies only to strategy: consistent_hash"],
+    );
+}

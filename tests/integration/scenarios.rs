@@ -86,3 +86,21 @@ fn quickstart_meets_its_slos_and_matches_its_estimate() {
     assert_eq!(r.storage.by_shard.iter().sum::<u64>() + r.storage.by_kind["images"], r.storage.total_bytes);
     assert_eq!(r.storage.by_kind.values().sum::<u64>(), r.storage.total_bytes);
 }
+
+#[test]
+fn consistent_hashing_runs_and_keeps_users_whole() {
+    let r = run(
+        "scenarios/quickstart.yaml",
+        &["duration=5s", "system.partitioning.strategy=consistent_hash", "system.partitioning.vnodes=200"],
+    );
+    assert!(r.slo_met(), "{:?}", r.slo);
+    // A user's tweets sit with the user: every user_timeline read is one shard visit, so
+    // the shard tier is visited no more than under user_hash for the same requests.
+    let user_hash = run("scenarios/quickstart.yaml", &["duration=5s"]);
+    assert_eq!(r.operations["user_timeline"].count, user_hash.operations["user_timeline"].count);
+    let skew = |r: &Report| {
+        let s = &r.storage.by_shard;
+        *s.iter().max().unwrap() as f64 / (s.iter().sum::<u64>() as f64 / s.len() as f64)
+    };
+    assert!(skew(&r) < 1.3, "storage max/mean {}", skew(&r));
+}
