@@ -212,14 +212,7 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     };
     let mut tiers = BTreeMap::new();
     for tier in Tier::ALL {
-        let model = match tier {
-            Tier::App => &m.app,
-            Tier::Shard => &m.shard,
-            Tier::TimelineCache | Tier::TweetCache => &m.cache,
-            Tier::Blob => &m.blob,
-            Tier::Fanout => &m.fanout,
-        };
-        let Some(model) = model else { continue };
+        let Some(model) = tier.model(m) else { continue };
         let count = topo.nodes(tier);
         if count == 0 {
             continue;

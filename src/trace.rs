@@ -174,7 +174,7 @@ pub fn replay(trace: &Trace, kind: CacheKind, capacity: u64, mode: SizeMode, s3f
     let requests = trace.requests.len() as u64;
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     Replay {
-        policy: serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        policy: crate::strategy::name(kind),
         size_fraction: None,
         capacity,
         requests,

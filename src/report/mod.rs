@@ -15,6 +15,7 @@ use crate::estimate::Estimate;
 use crate::metrics::Recorder;
 use crate::scenario::{Op, Scenario};
 use crate::service::{Counts, Service, Storage, Tier};
+use crate::strategy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -260,10 +261,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
 
     let d = &rec.deliveries;
     let fanout = FanoutReport {
-        strategy: serde_json::to_value(s.system.fanout.strategy)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        strategy: strategy::name(s.system.fanout.strategy),
         tweets: rec.tweets,
         deliveries: rec.delivered,
         deliveries_per_tweet: Spread {
@@ -318,10 +316,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
             caches.insert(
                 layer.to_owned(),
                 CacheReport {
-                    policy: serde_json::to_value(spec.policy)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    policy: strategy::name(spec.policy),
                     nodes: spec.nodes,
                     capacity_per_node: spec.capacity_per_node,
                     hits: c.hits,
@@ -338,14 +333,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
     let mut nodes = BTreeMap::new();
     let window_ns = s.duration_ns as f64;
     for tier in Tier::ALL {
-        let model = match tier {
-            Tier::App => &s.model.app,
-            Tier::Shard => &s.model.shard,
-            Tier::TimelineCache | Tier::TweetCache => &s.model.cache,
-            Tier::Blob => &s.model.blob,
-            Tier::Fanout => &s.model.fanout,
-        };
-        let (Some(model), count) = (model, topo.nodes(tier)) else { continue };
+        let (Some(model), count) = (tier.model(&s.model), topo.nodes(tier)) else { continue };
         if count == 0 {
             continue;
         }

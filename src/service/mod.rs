@@ -335,6 +335,18 @@ fn set_remove(v: &mut Vec<u32>, x: u32) {
     }
 }
 
+/// A follow list as it is now: the graph's list without the removed users (sorted), then the
+/// added ones.
+fn current(base: &[u32], removed: &[u32], added: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    if removed.is_empty() {
+        out.extend_from_slice(base);
+    } else {
+        out.extend(base.iter().filter(|u| removed.binary_search(u).is_err()));
+    }
+    out.extend_from_slice(added);
+}
+
 #[inline]
 fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -439,27 +451,15 @@ impl Service {
     }
 
     fn followers_into(&self, user: u32, out: &mut Vec<u32>) {
-        out.clear();
         let st = lock(&self.users[user as usize]);
-        if st.removed_followers.is_empty() {
-            out.extend_from_slice(self.graph.followers(user));
-        } else {
-            out.extend(self.graph.followers(user).iter().filter(|f| st.removed_followers.binary_search(f).is_err()));
-        }
-        out.extend_from_slice(&st.added_followers);
+        current(self.graph.followers(user), &st.removed_followers, &st.added_followers, out);
     }
 
     /// The users `user` follows now.
     pub fn followees(&self, user: u32) -> Vec<u32> {
         let st = lock(&self.users[user as usize]);
-        let mut out: Vec<u32> = self
-            .graph
-            .followees(user)
-            .iter()
-            .copied()
-            .filter(|f| st.removed_followees.binary_search(f).is_err())
-            .collect();
-        out.extend_from_slice(&st.added_followees);
+        let mut out = Vec::new();
+        current(self.graph.followees(user), &st.removed_followees, &st.added_followees, &mut out);
         out
     }
 

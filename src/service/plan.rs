@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::scenario::{Model, TierModel};
+
 /// The kinds of node a visit can go to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Tier {
@@ -33,6 +35,18 @@ impl Tier {
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// What a node of this tier costs in `model` (both cache layers use the cache model);
+    /// `None` when the model leaves the tier out.
+    pub fn model(self, model: &Model) -> Option<&TierModel> {
+        match self {
+            Tier::App => model.app.as_ref(),
+            Tier::Shard => model.shard.as_ref(),
+            Tier::TimelineCache | Tier::TweetCache => model.cache.as_ref(),
+            Tier::Blob => model.blob.as_ref(),
+            Tier::Fanout => model.fanout.as_ref(),
+        }
     }
 }
 

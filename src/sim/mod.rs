@@ -38,13 +38,8 @@ struct TierCost {
 }
 
 impl TierCost {
-    fn of(m: &Option<TierModel>) -> Option<TierCost> {
-        m.as_ref().map(|t| TierCost {
-            read: t.read.clone(),
-            write: t.write.clone(),
-            per_item_ns: t.per_item_ns,
-            servers: t.servers,
-        })
+    fn of(t: &TierModel) -> TierCost {
+        TierCost { read: t.read.clone(), write: t.write.clone(), per_item_ns: t.per_item_ns, servers: t.servers }
     }
 }
 
@@ -112,16 +107,7 @@ impl<'s> Engine<'s> {
     pub fn new(scenario: &'s Scenario, service: Service) -> Engine<'s> {
         let topology = service.topology();
         let m = &scenario.model;
-        let costs: Vec<Option<TierCost>> = Tier::ALL
-            .iter()
-            .map(|t| match t {
-                Tier::App => TierCost::of(&m.app),
-                Tier::Shard => TierCost::of(&m.shard),
-                Tier::TimelineCache | Tier::TweetCache => TierCost::of(&m.cache),
-                Tier::Blob => TierCost::of(&m.blob),
-                Tier::Fanout => TierCost::of(&m.fanout),
-            })
-            .collect();
+        let costs: Vec<Option<TierCost>> = Tier::ALL.iter().map(|t| t.model(m).map(TierCost::of)).collect();
         let nodes = Tier::ALL
             .iter()
             .map(|&t| {

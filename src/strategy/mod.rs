@@ -56,6 +56,11 @@ pub enum BalanceKind {
     RoundRobin,
 }
 
+/// The name a scenario file uses for a policy (`user_hash`, `s3fifo`, ...).
+pub fn name(kind: impl Serialize) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// A 64-bit mixer (splitmix64's finaliser): spreads sequential ids evenly over shards and nodes.
 #[inline]
 pub fn mix(mut x: u64) -> u64 {
