@@ -42,6 +42,12 @@ pub struct Recorder {
     pub series_latency: Vec<Vec<Histogram<u64>>>,
     /// Per interval, per tier: bytes moved.
     pub series_bytes: Vec<Vec<u64>>,
+    /// Per interval: requests failed per op (a fault left a visit nowhere to go).
+    pub series_failed: Vec<Vec<u64>>,
+    /// Writes a down replica missed (its other replicas took them).
+    pub lost_replica_writes: u64,
+    /// Background visits (deliveries, cache fills) dropped because their node was down.
+    pub lost_background_visits: u64,
     /// Requests without a response when the run stopped draining.
     pub incomplete: u64,
     /// Of those, the ones that arrived in the measured window, per operation.
@@ -87,6 +93,9 @@ impl Recorder {
                 })
                 .collect(),
             series_bytes: (0..intervals).map(|_| vec![0; Tier::ALL.len()]).collect(),
+            series_failed: (0..intervals).map(|_| vec![0; Op::ALL.len()]).collect(),
+            lost_replica_writes: 0,
+            lost_background_visits: 0,
             incomplete: 0,
             unanswered: vec![0; Op::ALL.len()],
             incomplete_background: 0,
@@ -114,6 +123,27 @@ impl Recorder {
         if let Some(i) = self.interval(start_ns) {
             self.series_count[i][op.index()] += 1;
             self.series_latency[i][op.index()].saturating_record(latency);
+        }
+    }
+
+    /// An operation that arrived at `start_ns` failed at `_end_ns`: a visit had no live node.
+    #[inline]
+    pub fn record_failed(&mut self, op: Op, start_ns: u64, _end_ns: u64) {
+        if let Some(i) = self.interval(start_ns) {
+            self.failed[op.index()] += 1;
+            self.series_failed[i][op.index()] += 1;
+        }
+    }
+
+    /// A visit at `t_ns` was dropped: a background one, or a write to one down replica.
+    #[inline]
+    pub fn record_lost_visit(&mut self, t_ns: u64, background: bool) {
+        if self.in_window(t_ns) {
+            if background {
+                self.lost_background_visits += 1;
+            } else {
+                self.lost_replica_writes += 1;
+            }
         }
     }
 

@@ -56,13 +56,18 @@ pub fn render(r: &Report) -> String {
     }
 
     let _ = writeln!(o, "## Latency\n");
-    let _ = writeln!(o, "| operation | count | throughput/s | p50 | p90 | p99 | p99.9 | max | mean |");
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let failures = r.operations.values().any(|op| op.failed > 0);
+    let _ = writeln!(
+        o,
+        "| operation | count | throughput/s | p50 | p90 | p99 | p99.9 | max | mean |{}",
+        if failures { " failed |" } else { "" }
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|{}", if failures { "---:|" } else { "" });
     for (name, op) in &r.operations {
         let l = &op.latency_us;
         let _ = writeln!(
             o,
-            "| {name} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {:.1} | {} | {} | {} | {} | {} | {} |{}",
             op.count,
             op.throughput_per_s,
             human_us(l.p50),
@@ -70,7 +75,8 @@ pub fn render(r: &Report) -> String {
             human_us(l.p99),
             human_us(l.p999),
             human_us(l.max),
-            human_us(l.mean)
+            human_us(l.mean),
+            if failures { format!(" {} |", op.failed) } else { String::new() }
         );
     }
     o.push('\n');
@@ -129,17 +135,16 @@ pub fn render(r: &Report) -> String {
     );
 
     let _ = writeln!(o, "## Nodes\n");
-    let _ = writeln!(
-        o,
-        "| tier | nodes × servers | mean utilisation | max utilisation | max/mean | offered (max) | stable |"
-    );
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---|");
+    let _ =
+        writeln!(o, "| tier | nodes × servers | utilisation min | mean | max | max/mean | offered (max) | stable |");
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---|");
     for (tier, n) in &r.nodes {
         let _ = writeln!(
             o,
-            "| {tier} | {} × {} | {} | {} | {:.2} | {} | {} |",
+            "| {tier} | {} × {} | {} | {} | {} | {:.2} | {} | {} |",
             n.count,
             n.servers,
+            pct(n.utilisation.min),
             pct(n.utilisation.mean),
             pct(n.utilisation.max),
             n.max_over_mean,
@@ -148,6 +153,37 @@ pub fn render(r: &Report) -> String {
         );
     }
     o.push('\n');
+
+    if !r.faults.is_empty() {
+        let _ = writeln!(o, "## Faults\n");
+        let _ =
+            writeln!(o, "| fault | target | at | for | failed | slowed | p99 before | worst p99 | recovered after |");
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for f in &r.faults {
+            let kind = match f.factor {
+                Some(x) => format!("{} ×{x}", f.kind),
+                None => f.kind.clone(),
+            };
+            let _ = writeln!(
+                o,
+                "| {kind} | `{}` | {}s | {}s | {} | {} | {} | {} | {} |",
+                f.target,
+                f.at_s,
+                f.for_s,
+                f.failed_requests,
+                f.slowed_requests,
+                f.p99_before_us.map_or_else(|| "–".to_owned(), human_us),
+                human_us(f.p99_worst_us),
+                f.recovery_s.map_or_else(|| "not recovered".to_owned(), |s| format!("{s}s")),
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\nLatencies follow the busiest operation. Recovered: every operation's p99 back within {}× its pre-fault p99, with no failures, for {} intervals in a row.\n",
+            super::faults::RECOVERED_FACTOR,
+            super::faults::RECOVERED_INTERVALS
+        );
+    }
 
     if !r.caches.is_empty() {
         let _ = writeln!(o, "## Caches\n");

@@ -2,6 +2,7 @@
 //! view of it for people. Files are written atomically (a temporary file renamed into place),
 //! so a reader never sees half a report and a failed run leaves none.
 
+pub mod faults;
 pub mod markdown;
 
 use base64::Engine as _;
@@ -62,6 +63,9 @@ fn round3(x: f64) -> f64 {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct OpReport {
     pub count: u64,
+    /// Requests that failed: a fault left one of their visits no live node.
+    #[serde(default)]
+    pub failed: u64,
     pub throughput_per_s: f64,
     pub latency_us: Latency,
 }
@@ -139,6 +143,9 @@ pub struct CacheReport {
 pub struct Utilisation {
     pub mean: f64,
     pub max: f64,
+    /// The least busy node: with `max`, the spread the balancer or partitioner leaves.
+    #[serde(default)]
+    pub min: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -167,6 +174,13 @@ pub struct TimeSeries {
     /// Operations per second in each interval.
     pub throughput: BTreeMap<String, Vec<f64>>,
     pub p99_us: BTreeMap<String, Vec<f64>>,
+    /// Bytes moved per second in each interval, per tier (a cache's miss storm shows on the
+    /// tier behind it).
+    #[serde(default)]
+    pub bytes_per_s: BTreeMap<String, Vec<f64>>,
+    /// Failed requests per interval, for the operations that had any.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failed: BTreeMap<String, Vec<u64>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -201,6 +215,9 @@ pub struct Report {
     pub requests_simulated: u64,
     pub warnings: Vec<String>,
     pub timeseries: TimeSeries,
+    /// What each injected fault did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<faults::FaultReport>,
     /// Latency histograms in nanoseconds, HdrHistogram V2 + deflate, base64: merge exactly across runs.
     pub histograms: BTreeMap<String, String>,
 }
@@ -252,6 +269,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
             op.name().to_owned(),
             OpReport {
                 count: h.len(),
+                failed: rec.failed[op.index()],
                 throughput_per_s: round3(h.len() as f64 / window_s),
                 latency_us: Latency::of(h),
             },
@@ -342,6 +360,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         let utils: Vec<f64> = ms.iter().map(|n| n.busy_ns as f64 / cap).collect();
         let mean = utils.iter().sum::<f64>() / utils.len() as f64;
         let max = utils.iter().copied().fold(0.0, f64::max);
+        let min = utils.iter().copied().fold(f64::INFINITY, f64::min);
         let offered = ms.iter().map(|n| n.offered_ns as f64 / cap).fold(0.0, f64::max);
         let unstable = offered > 1.0;
         let name = tier.name();
@@ -361,7 +380,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
             NodeReport {
                 count,
                 servers: model.servers,
-                utilisation: Utilisation { mean: round6(mean), max: round6(max) },
+                utilisation: Utilisation { mean: round6(mean), max: round6(max), min: round6(min) },
                 max_over_mean: if mean > 0.0 { round3(max / mean) } else { 0.0 },
                 offered_load_max: round6(offered),
                 unstable,
@@ -408,7 +427,43 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         slo.insert(op.name().to_owned(), checks);
     }
 
+    let failed_total: u64 = rec.failed.iter().sum();
+    if failed_total > 0 {
+        warnings.push(format!(
+            "{failed_total} requests failed: a fault left one of their visits no live node (see faults and timeseries.failed)."
+        ));
+    }
+    if rec.lost_replica_writes > 0 {
+        warnings.push(format!(
+            "{} writes did not reach a replica that was down; the other replicas took them (no repair is modelled).",
+            rec.lost_replica_writes
+        ));
+    }
+    if rec.lost_background_visits > 0 {
+        warnings.push(format!(
+            "{} background visits (fan-out deliveries, cache fills) were dropped because their node was down.",
+            rec.lost_background_visits
+        ));
+    }
+    let active_ops: Vec<Op> = Op::ALL.into_iter().filter(|op| operations.contains_key(op.name())).collect();
+    let faults = faults::reports(&s.faults, rec, &active_ops);
+
     let interval_s = rec.interval_ns as f64 / 1e9;
+    let mut failed = BTreeMap::new();
+    for &op in &active_ops {
+        if rec.failed[op.index()] > 0 {
+            failed.insert(op.name().to_owned(), rec.series_failed.iter().map(|f| f[op.index()]).collect());
+        }
+    }
+    let mut bytes_per_s = BTreeMap::new();
+    for tier in Tier::ALL {
+        if by_tier.contains_key(tier.name()) {
+            bytes_per_s.insert(
+                tier.name().to_owned(),
+                rec.series_bytes.iter().map(|b| (b[tier.index()] as f64 / interval_s).round()).collect(),
+            );
+        }
+    }
     let mut throughput = BTreeMap::new();
     let mut p99_us = BTreeMap::new();
     for op in Op::ALL {
@@ -463,7 +518,8 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         incomplete_background: rec.incomplete_background,
         requests_simulated: facts.requests,
         warnings,
-        timeseries: TimeSeries { interval_s, throughput, p99_us },
+        timeseries: TimeSeries { interval_s, throughput, p99_us, bytes_per_s, failed },
+        faults,
         histograms,
     }
 }

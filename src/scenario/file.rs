@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::Op;
-use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind};
+use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind, ReadPolicy};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +22,7 @@ pub struct ScenarioFile {
     pub workload: WorkloadFile,
     pub system: SystemFile,
     #[serde(default)]
-    pub faults: Vec<Value>,
+    pub faults: Vec<FaultFile>,
     #[serde(default)]
     pub slo: BTreeMap<Op, SloFile>,
 }
@@ -159,6 +159,7 @@ pub struct PartitioningFile {
     pub replication: Option<u32>,
     /// Points per shard on the ring (consistent_hash only).
     pub vnodes: Option<u32>,
+    pub read_policy: Option<ReadPolicy>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +183,26 @@ pub struct CacheFile {
     pub policy: CacheKind,
     pub nodes: Option<u32>,
     pub capacity_per_node: Option<Value>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKindFile {
+    NodeDown,
+    SlowNode,
+    CacheFlush,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultFile {
+    pub kind: FaultKindFile,
+    pub target: String,
+    pub at: Value,
+    #[serde(rename = "for")]
+    pub length: Option<Value>,
+    /// slow_node: service times are multiplied by this.
+    pub factor: Option<f64>,
 }
 
 #[derive(Deserialize)]

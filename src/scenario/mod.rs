@@ -20,7 +20,7 @@ pub use dist::Dist;
 pub use file::GraphFormat;
 pub use resolve::{load_model, machine_memory_bytes};
 
-use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind};
+use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind, ReadPolicy};
 
 /// The operations of the service API, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -205,6 +205,37 @@ impl Workload {
     }
 }
 
+/// What a fault does to its nodes.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FaultKind {
+    /// The nodes serve nothing: reads fail over to another replica or node, a cache node's keys
+    /// miss (and it comes back empty), and a visit with nowhere else to go fails its request.
+    NodeDown,
+    /// Service times at the nodes are multiplied by `factor`.
+    SlowNode { factor: f64 },
+    /// The cache nodes lose their contents at `at` (a cold restart).
+    CacheFlush,
+}
+
+/// A fault injected into the run (`faults:`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Fault {
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// As written: `shard[3]`, `cache.timeline`, ...
+    pub target: String,
+    #[serde(skip)]
+    pub tier: crate::service::Tier,
+    /// The nodes of the tier hit: `first..first + count`.
+    pub first: u32,
+    pub count: u32,
+    /// On the engine's clock (warm-up included), nanoseconds.
+    pub at_ns: u64,
+    /// 0 for an instantaneous fault (cache_flush).
+    pub for_ns: u64,
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Partitioning {
     pub strategy: PartitionKind,
@@ -212,6 +243,7 @@ pub struct Partitioning {
     pub replication: u32,
     /// Points per shard on the ring of `consistent_hash` (0 for other strategies).
     pub vnodes: u32,
+    pub read_policy: ReadPolicy,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -292,6 +324,7 @@ pub struct Scenario {
     pub population: Population,
     pub workload: Workload,
     pub system: System,
+    pub faults: Vec<Fault>,
     pub slo: BTreeMap<Op, Slo>,
 }
 

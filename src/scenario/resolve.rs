@@ -6,10 +6,11 @@ use sha2::Digest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::file::{self, Generator, GraphFormat, PatternKind, ScenarioFile};
+use super::file::{self, FaultKindFile, Generator, GraphFormat, PatternKind, ScenarioFile};
 use super::units::{self, parse_bandwidth_bytes_per_s, parse_duration_ns, parse_size_bytes};
 use super::yaml::{Document, MAX_FILE_BYTES, Origin};
 use super::*;
+use crate::service::Tier;
 
 /// Bytes of memory the service needs per stored item, used to refuse populations that cannot fit.
 /// Measured figures for this implementation: two CSR directions at 4 B per edge each plus build
@@ -569,8 +570,71 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     let timeline_cache = cache(&mut cx, "timeline", caches.and_then(|c| c.timeline.as_ref()));
     let tweet_cache = cache(&mut cx, "tweet", caches.and_then(|c| c.tweet.as_ref()));
 
-    if !f.faults.is_empty() {
-        cx.problem("faults", "fault injection is not available in this version; leave `faults` out or empty");
+    let mut faults = Vec::new();
+    for (i, fault) in f.faults.iter().enumerate() {
+        let path = format!("faults[{i}]");
+        let nodes_of = |tier: Tier| -> Option<u32> {
+            let m = model.as_ref();
+            Some(match tier {
+                Tier::App => m?.app.as_ref().map_or(1, |t| t.count),
+                Tier::Shard => shards,
+                Tier::TimelineCache => timeline_cache.as_ref().map_or(0, |c| c.nodes),
+                Tier::TweetCache => tweet_cache.as_ref().map_or(0, |c| c.nodes),
+                Tier::Blob => m?.blob.as_ref().map_or(1, |t| t.count),
+                Tier::Fanout => m?.fanout.as_ref().map_or(1, |t| t.count),
+            })
+        };
+        let Some(resolved) = fault_target(&mut cx, &path, fault, nodes_of) else { continue };
+        let (tier, first, count) = resolved;
+        let at_ns = cx.duration_ns(&format!("{path}.at"), &fault.at).unwrap_or(0);
+        if at_ns >= duration_ns && duration_ns > 0 {
+            cx.problem(
+                &format!("{path}.at"),
+                "is at or after the end of the run; faults start within `duration` (counted from the end of warm-up)",
+            );
+        }
+        let for_ns = match (fault.kind, &fault.length) {
+            (FaultKindFile::CacheFlush, Some(_)) => {
+                cx.problem(&format!("{path}.for"), "cache_flush is instantaneous; leave `for` out");
+                0
+            }
+            (FaultKindFile::CacheFlush, None) => 0,
+            (_, Some(v)) => cx.positive_duration_ns(&format!("{path}.for"), v).unwrap_or(0),
+            (_, None) => {
+                cx.problem(&path, "needs `for`: how long the fault lasts, e.g. `for: 10s`");
+                0
+            }
+        };
+        let kind = match (fault.kind, fault.factor) {
+            (FaultKindFile::SlowNode, Some(x)) if x > 0.0 && x <= 1000.0 => FaultKind::SlowNode { factor: x },
+            (FaultKindFile::SlowNode, Some(x)) => {
+                cx.problem(&format!("{path}.factor"), format!("{x} is not allowed; expected above 0 and at most 1000"));
+                continue;
+            }
+            (FaultKindFile::SlowNode, None) => {
+                cx.problem(
+                    &path,
+                    "slow_node needs `factor`: how many times longer each service time is, e.g. `factor: 5`",
+                );
+                continue;
+            }
+            (_, Some(_)) => {
+                cx.problem(&format!("{path}.factor"), "applies only to kind: slow_node");
+                continue;
+            }
+            (FaultKindFile::NodeDown, None) => FaultKind::NodeDown,
+            (FaultKindFile::CacheFlush, None) => {
+                if !matches!(tier, Tier::TimelineCache | Tier::TweetCache) {
+                    cx.problem(
+                        &format!("{path}.target"),
+                        "cache_flush applies to a cache layer: cache.timeline or cache.tweet, optionally with [node]",
+                    );
+                    continue;
+                }
+                FaultKind::CacheFlush
+            }
+        };
+        faults.push(Fault { kind, target: fault.target.clone(), tier, first, count, at_ns: at_ns + warmup_ns, for_ns });
     }
 
     let mut slo = BTreeMap::new();
@@ -650,14 +714,66 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         population: Population { users, graph, tweets_per_user: f.population.tweets_per_user, celebrities },
         workload: Workload { actor, pattern, ops },
         system: System {
-            partitioning: Partitioning { strategy: s.partitioning.strategy, shards, replication, vnodes },
+            partitioning: Partitioning {
+                strategy: s.partitioning.strategy,
+                shards,
+                replication,
+                vnodes,
+                read_policy: s.partitioning.read_policy.unwrap_or(ReadPolicy::Balanced),
+            },
             fanout: Fanout { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
             timeline_cache,
             tweet_cache,
             load_balancing: s.load_balancing.unwrap_or(BalanceKind::RoundRobin),
         },
+        faults,
         slo,
     })
+}
+
+/// The tier and nodes a fault's `target` names: `tier` (all its nodes) or `tier[i]`.
+fn fault_target(
+    cx: &mut Cx,
+    path: &str,
+    fault: &file::FaultFile,
+    nodes_of: impl Fn(Tier) -> Option<u32>,
+) -> Option<(Tier, u32, u32)> {
+    let names: Vec<&str> = Tier::ALL.iter().map(|t| t.name()).collect();
+    let help = format!("expected a tier ({}), optionally with a node index such as `shard[3]`", names.join(", "));
+    let target = fault.target.trim();
+    let (name, index) = match target.split_once('[') {
+        Some((name, rest)) => match rest.strip_suffix(']').map(|i| i.trim().parse::<u32>()) {
+            Some(Ok(i)) => (name.trim(), Some(i)),
+            _ => {
+                cx.problem(&format!("{path}.target"), format!("`{target}` is not a target; {help}"));
+                return None;
+            }
+        },
+        None => (target, None),
+    };
+    let Some(&tier) = Tier::ALL.iter().find(|t| t.name() == name) else {
+        cx.problem(&format!("{path}.target"), format!("`{name}` is not a tier{}; {help}", suggest(name, &names)));
+        return None;
+    };
+    let n = nodes_of(tier)?;
+    if n == 0 {
+        cx.problem(
+            &format!("{path}.target"),
+            format!("the scenario has no `{name}` nodes (add the cache layer under system.caches)"),
+        );
+        return None;
+    }
+    match index {
+        Some(i) if i >= n => {
+            cx.problem(
+                &format!("{path}.target"),
+                format!("node {i} does not exist; `{name}` has nodes 0 to {}", n - 1),
+            );
+            None
+        }
+        Some(i) => Some((tier, i, 1)),
+        None => Some((tier, 0, n)),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

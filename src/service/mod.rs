@@ -12,12 +12,12 @@ use rustc_hash::FxHashMap;
 use smallvec::{SmallVec, smallvec};
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use crate::graph::FollowGraph;
 use crate::scenario::Scenario;
-use crate::strategy::{self, Balancer, Cache, FanoutPolicy, Partitioner, bucket, mix};
-pub use plan::{Access, Plan, Tier, Visit};
+use crate::strategy::{self, Cache, FanoutPolicy, Partitioner, bucket, mix};
+pub use plan::{Access, Group, Pick, Plan, Tier, Visit};
 
 /// Bytes of a tweet record besides its text: id 8, author 8, time 8, like count 4, image ref 8.
 pub const TWEET_META_BYTES: u64 = 36;
@@ -136,9 +136,11 @@ struct UserState {
 }
 
 /// Counters of one cache layer.
-#[derive(Default)]
 struct CacheLayer {
     nodes: Vec<Mutex<Box<dyn Cache>>>,
+    /// Nodes that are down (a fault): their keys miss and nothing is stored on them.
+    down: Vec<AtomicBool>,
+    spec: crate::scenario::CacheSpec,
     hits: AtomicU64,
     misses: AtomicU64,
     evictions: AtomicU64,
@@ -150,7 +152,14 @@ impl CacheLayer {
         let nodes = (0..spec.nodes)
             .map(|_| strategy::cache::build(spec.policy, spec.capacity_per_node).map(Mutex::new))
             .collect::<Option<Vec<_>>>()?;
-        Some(CacheLayer { nodes, ..Default::default() })
+        Some(CacheLayer {
+            nodes,
+            down: (0..spec.nodes).map(|_| AtomicBool::new(false)).collect(),
+            spec: spec.clone(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
+        })
     }
 
     #[inline]
@@ -158,23 +167,48 @@ impl CacheLayer {
         bucket(mix(key ^ 0x9e37_79b9_7f4a_7c15), self.nodes.len() as u32)
     }
 
-    fn get(&self, key: u64) -> (u32, bool) {
+    /// The node of `key`, unless it is down.
+    #[inline]
+    fn live_node(&self, key: u64) -> Option<u32> {
         let n = self.node(key);
-        let hit = lock(&self.nodes[n as usize]).get(key);
+        (!self.down[n as usize].load(Relaxed)).then_some(n)
+    }
+
+    /// Looks `key` up: its node (`None` when the node is down, so nothing is visited) and
+    /// whether it hit. A down node counts as a miss.
+    fn get(&self, key: u64) -> (Option<u32>, bool) {
+        let node = self.live_node(key);
+        let hit = node.is_some_and(|n| lock(&self.nodes[n as usize]).get(key));
         if hit { &self.hits } else { &self.misses }.fetch_add(1, Relaxed);
-        (n, hit)
+        (node, hit)
     }
 
     fn contains(&self, key: u64) -> Option<u32> {
-        let n = self.node(key);
+        let n = self.live_node(key)?;
         lock(&self.nodes[n as usize]).contains(key).then_some(n)
     }
 
-    fn insert(&self, key: u64, bytes: u64) -> u32 {
-        let n = self.node(key);
+    /// Stores `key`; returns the node, or `None` when it is down.
+    fn insert(&self, key: u64, bytes: u64) -> Option<u32> {
+        let n = self.live_node(key)?;
         let ev = lock(&self.nodes[n as usize]).insert(key, bytes);
         self.evictions.fetch_add(ev, Relaxed);
-        n
+        Some(n)
+    }
+
+    /// Empties nodes `first..first + count` (a restart or a flush).
+    fn flush(&self, first: u32, count: u32) {
+        for n in first..first + count {
+            if let Some(fresh) = strategy::cache::build(self.spec.policy, self.spec.capacity_per_node) {
+                *lock(&self.nodes[n as usize]) = fresh;
+            }
+        }
+    }
+
+    fn set_down(&self, first: u32, count: u32, down: bool) {
+        for n in first..first + count {
+            self.down[n as usize].store(down, Relaxed);
+        }
     }
 
     fn stats(&self) -> CacheStats {
@@ -307,12 +341,7 @@ pub struct Service {
     partitioner: Box<dyn Partitioner>,
     fanout: Box<dyn FanoutPolicy>,
     fanout_kind: strategy::FanoutKind,
-    /// One balancer per choice being made, so that one kind of choice does not skew another
-    /// (a shared round-robin counter would alias app nodes with replica picks).
-    app_balancer: Box<dyn Balancer>,
-    fanout_balancer: Box<dyn Balancer>,
-    /// Per shard, across its replicas (empty without replication).
-    replica_balancers: Vec<Box<dyn Balancer>>,
+    read_policy: Pick,
     timeline_cache: Option<CacheLayer>,
     tweet_cache: Option<CacheLayer>,
     /// Bytes per kind (Kind as index) and shard (primary copies).
@@ -375,12 +404,9 @@ impl Service {
             ),
             fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
             fanout_kind: s.system.fanout.strategy,
-            app_balancer: strategy::balance::build(s.system.load_balancing),
-            fanout_balancer: strategy::balance::build(s.system.load_balancing),
-            replica_balancers: if s.system.partitioning.replication > 1 {
-                (0..shards).map(|_| strategy::balance::build(s.system.load_balancing)).collect()
-            } else {
-                Vec::new()
+            read_policy: match s.system.partitioning.read_policy {
+                strategy::ReadPolicy::Balanced => Pick::Balanced,
+                strategy::ReadPolicy::Primary => Pick::Primary,
             },
             timeline_cache: CacheLayer::new(&s.system.timeline_cache),
             tweet_cache: CacheLayer::new(&s.system.tweet_cache),
@@ -416,11 +442,12 @@ impl Service {
         self.storage[kind as usize][shard as usize].fetch_add(delta as u64, Relaxed);
     }
 
-    /// One replica of a shard, chosen by the balancer.
+    /// A read of `shard`: any of its replicas, as the read policy says (the engine picks one
+    /// when the visit is sent).
     #[inline]
-    fn replica(&self, shard: u32) -> u32 {
-        let r = self.topology.replication;
-        if r == 1 { shard } else { self.replica_node(shard, self.replica_balancers[shard as usize].pick(r)) }
+    fn read(&self, plan: &mut Plan, shard: u32, items: u32, bytes: u64) {
+        let group = Group { first: shard, choices: self.topology.replication, pick: self.read_policy };
+        plan.visit_any(Tier::Shard, group, Access::Read, items, bytes);
     }
 
     /// The node holding replica `r` of `shard`: the next nodes around the ring.
@@ -439,8 +466,7 @@ impl Service {
     }
 
     fn app(&self, plan: &mut Plan, access: Access) {
-        let node = self.app_balancer.pick(self.topology.app);
-        plan.visit(Tier::App, node, access, 1, 0);
+        plan.visit_any(Tier::App, Group { first: 0, choices: self.topology.app, pick: Pick::Balanced }, access, 1, 0);
         plan.end_stage();
     }
 
@@ -533,10 +559,9 @@ impl Service {
         }
         if !followers.is_empty() {
             for batch in followers.chunks(FANOUT_BATCH as usize) {
-                let node = self.fanout_balancer.pick(self.topology.fanout);
-                plan.visit(
+                plan.visit_any(
                     Tier::Fanout,
-                    node,
+                    Group { first: 0, choices: self.topology.fanout, pick: Pick::Balanced },
                     Access::Write,
                     batch.len() as u32,
                     batch.len() as u64 * TIMELINE_ENTRY_BYTES,
@@ -596,7 +621,9 @@ impl Service {
                 self.lookup(page, |id, t| {
                     response += t.bytes();
                     let (node, hit) = cache.get(id);
-                    per_node.add(node, if hit { t.bytes() } else { 0 });
+                    if let Some(node) = node {
+                        per_node.add(node, if hit { t.bytes() } else { 0 });
+                    }
                     if !hit {
                         per_shard.add(self.partitioner.tweet_shard(id, t.author), t.bytes());
                         fills.push((id, t.bytes()));
@@ -613,7 +640,7 @@ impl Service {
             }),
         }
         for &(shard, k, bytes) in per_shard.sorted() {
-            plan.visit(Tier::Shard, self.replica(shard), Access::Read, k, bytes);
+            self.read(plan, shard, k, bytes);
         }
         plan.end_stage();
         response
@@ -649,9 +676,10 @@ impl Service {
         }
         let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
         for &(id, bytes) in fills {
-            let n = cache.insert(id, bytes) as usize;
-            per_node[n].0 += 1;
-            per_node[n].1 += bytes;
+            if let Some(n) = cache.insert(id, bytes) {
+                per_node[n as usize].0 += 1;
+                per_node[n as usize].1 += bytes;
+            }
         }
         for (node, &(k, bytes)) in per_node.iter().enumerate() {
             if k > 0 {
@@ -684,8 +712,10 @@ impl Service {
             let hit = match &self.timeline_cache {
                 Some(cache) => {
                     let (node, hit) = cache.get(user as u64);
-                    plan.visit(Tier::TimelineCache, node, Access::Read, found, if hit { page_bytes } else { 0 });
-                    plan.end_stage();
+                    if let Some(node) = node {
+                        plan.visit(Tier::TimelineCache, node, Access::Read, found, if hit { page_bytes } else { 0 });
+                        plan.end_stage();
+                    }
                     if !hit {
                         timeline_fill = Some(stored as u64 * TIMELINE_ENTRY_BYTES);
                     }
@@ -694,7 +724,7 @@ impl Service {
                 None => false,
             };
             if !hit {
-                plan.visit(Tier::Shard, self.replica(user_shard), Access::Read, found, page_bytes);
+                self.read(plan, user_shard, found, page_bytes);
                 plan.end_stage();
             }
         }
@@ -730,13 +760,7 @@ impl Service {
         for (shard, &k) in per_shard.iter().enumerate() {
             if k > 0 {
                 // Each followee's index yields at most a page of ids.
-                plan.visit(
-                    Tier::Shard,
-                    self.replica(shard as u32),
-                    Access::Read,
-                    k,
-                    k as u64 * page as u64 * INDEX_ENTRY_BYTES,
-                );
+                self.read(plan, shard as u32, k, k as u64 * page as u64 * INDEX_ENTRY_BYTES);
             }
         }
         plan.end_stage();
@@ -750,8 +774,9 @@ impl Service {
         plan.begin_background();
         if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
             let bytes = bytes.max(TIMELINE_ENTRY_BYTES);
-            let node = cache.insert(user as u64, bytes);
-            plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
+            if let Some(node) = cache.insert(user as u64, bytes) {
+                plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
+            }
         }
         self.fill_tweet_cache(&fills, plan);
         plan.finish();
@@ -776,12 +801,12 @@ impl Service {
         let response = if colocated {
             let mut bytes = 0;
             self.lookup(&page, |_, t| bytes += t.bytes());
-            plan.visit(Tier::Shard, self.replica(shard), Access::Read, page.len() as u32, bytes);
+            self.read(plan, shard, page.len() as u32, bytes);
             plan.end_stage();
             bytes
         } else {
             let index_bytes = page.len() as u64 * INDEX_ENTRY_BYTES;
-            plan.visit(Tier::Shard, self.replica(shard), Access::Read, page.len() as u32, index_bytes);
+            self.read(plan, shard, page.len() as u32, index_bytes);
             plan.end_stage();
             self.hydrate(&page, plan, &mut fills)
         };
@@ -809,7 +834,7 @@ impl Service {
             }
         };
         if !fresh {
-            plan.visit(Tier::Shard, self.replica(user_shard), Access::Read, 1, 0);
+            self.read(plan, user_shard, 1, 0);
             plan.finish();
             return false;
         }
@@ -873,7 +898,7 @@ impl Service {
             }
         };
         if !changed {
-            plan.visit(Tier::Shard, self.replica(sa), Access::Read, 1, 0);
+            self.read(plan, sa, 1, 0);
             plan.finish();
             return false;
         }
@@ -975,6 +1000,32 @@ impl Service {
     }
 
     /// The counters now.
+    fn cache_layer(&self, tier: Tier) -> Option<&CacheLayer> {
+        match tier {
+            Tier::TimelineCache => self.timeline_cache.as_ref(),
+            Tier::TweetCache => self.tweet_cache.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Empties cache nodes `first..first + count` of a cache tier (a cold restart).
+    pub fn flush_cache(&self, tier: Tier, first: u32, count: u32) {
+        if let Some(c) = self.cache_layer(tier) {
+            c.flush(first, count);
+        }
+    }
+
+    /// Takes cache nodes down (their keys miss, nothing is stored) or back up. A node comes back
+    /// empty.
+    pub fn set_cache_down(&self, tier: Tier, first: u32, count: u32, down: bool) {
+        if let Some(c) = self.cache_layer(tier) {
+            c.set_down(first, count, down);
+            if !down {
+                c.flush(first, count);
+            }
+        }
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             counts: self.counts(),

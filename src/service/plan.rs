@@ -59,13 +59,34 @@ pub enum Access {
 
 /// One visit to one node: it costs the node's service time for `access` plus `per_item` for
 /// each of `items`, and moves `bytes` over the node's link.
+///
+/// The node is `node` itself when `choices` is 1. Otherwise any one of the `choices` nodes from
+/// `node` on (wrapping around the tier) can serve it, and the engine chooses when the visit is
+/// sent: by the load balancer when `pick` is `Balanced`, or the first live one when `Primary`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Visit {
     pub tier: Tier,
     pub node: u32,
     pub access: Access,
+    pub pick: Pick,
+    pub choices: u32,
     pub items: u32,
     pub bytes: u64,
+}
+
+/// Candidate nodes of a visit: `choices` nodes from `first` on, wrapping around the tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub first: u32,
+    pub choices: u32,
+    pub pick: Pick,
+}
+
+/// How the node of a visit with several candidates is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Pick {
+    Balanced,
+    Primary,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -93,10 +114,17 @@ impl Plan {
         self.deliveries = 0;
     }
 
-    /// Adds a visit to the open stage.
+    /// Adds a visit to one node to the open stage.
     #[inline]
     pub fn visit(&mut self, tier: Tier, node: u32, access: Access, items: u32, bytes: u64) {
-        self.visits.push(Visit { tier, node, access, items, bytes });
+        self.visits.push(Visit { tier, node, access, pick: Pick::Primary, choices: 1, items, bytes });
+    }
+
+    /// Adds a visit to any one of a group of nodes (see [`Visit`]).
+    #[inline]
+    pub fn visit_any(&mut self, tier: Tier, group: Group, access: Access, items: u32, bytes: u64) {
+        let Group { first, choices, pick } = group;
+        self.visits.push(Visit { tier, node: first, access, pick, choices: choices.max(1), items, bytes });
     }
 
     /// Closes the open stage (nothing happens if it is empty).

@@ -22,8 +22,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::metrics::Recorder;
+use crate::scenario::FaultKind;
 use crate::scenario::{Dist, Op, Scenario, TierModel};
-use crate::service::{Access, HISTORY_MS, Plan, Service, Tier};
+use crate::service::{Access, HISTORY_MS, Pick, Plan, Service, Tier, Visit};
+use crate::strategy::{self, Balancer};
 use crate::workload::{self, Generator, Request};
 use events::{Event, EventQueue};
 
@@ -43,14 +45,27 @@ impl TierCost {
     }
 }
 
-/// When each server of a node is next free: a min-heap, so the earliest is on top.
+/// A node: when each server is next free (a min-heap, so the earliest is on top), and what the
+/// faults of the run do to it.
 struct NodeState {
     free_at: BinaryHeap<Reverse<u64>>,
+    /// Finish times of the visits admitted and not yet done, kept only when a load-aware
+    /// balancer needs the number outstanding.
+    finishing: BinaryHeap<Reverse<u64>>,
+    /// Node-down faults in force (they may overlap).
+    down: u32,
+    /// Product of the slow-node factors in force.
+    slow: f64,
 }
 
 impl NodeState {
     fn new(servers: u32) -> NodeState {
-        NodeState { free_at: (0..servers).map(|_| Reverse(0)).collect() }
+        NodeState {
+            free_at: (0..servers.max(1)).map(|_| Reverse(0)).collect(),
+            finishing: BinaryHeap::new(),
+            down: 0,
+            slow: 1.0,
+        }
     }
 
     /// A visit arriving at `t` needing `service_ns`: returns when it starts.
@@ -61,6 +76,22 @@ impl NodeState {
         earliest.0 = start + service_ns;
         start
     }
+
+    /// Visits queued or in service at `t`.
+    fn outstanding(&mut self, t: u64) -> u32 {
+        while self.finishing.peek().is_some_and(|f| f.0 <= t) {
+            self.finishing.pop();
+        }
+        self.finishing.len() as u32
+    }
+}
+
+/// One start or end of a fault, in time order.
+#[derive(Clone, Copy)]
+struct FaultStep {
+    at_ns: u64,
+    fault: usize,
+    begins: bool,
 }
 
 struct OpState {
@@ -101,6 +132,13 @@ pub struct Engine<'s> {
     now: u64,
     requests: u64,
     scratch: Vec<u64>,
+    /// Per tier, per first candidate node: the balancer of that group of nodes.
+    balancers: Vec<Vec<Option<Box<dyn Balancer>>>>,
+    /// Whether nodes keep their outstanding visits (a load-aware balancer).
+    track_load: bool,
+    fault_steps: Vec<FaultStep>,
+    next_fault: usize,
+    shard_replication: u32,
 }
 
 impl<'s> Engine<'s> {
@@ -110,11 +148,17 @@ impl<'s> Engine<'s> {
         let costs: Vec<Option<TierCost>> = Tier::ALL.iter().map(|t| t.model(m).map(TierCost::of)).collect();
         let nodes = Tier::ALL
             .iter()
-            .map(|&t| {
-                let servers = costs_servers(&costs, t);
-                (0..if servers > 0 { topology.nodes(t) } else { 0 }).map(|_| NodeState::new(servers)).collect()
-            })
+            .map(|&t| (0..topology.nodes(t)).map(|_| NodeState::new(costs_servers(&costs, t))).collect())
             .collect();
+        let mut fault_steps: Vec<FaultStep> = Vec::new();
+        for (i, f) in scenario.faults.iter().enumerate() {
+            fault_steps.push(FaultStep { at_ns: f.at_ns, fault: i, begins: true });
+            if f.for_ns > 0 {
+                fault_steps.push(FaultStep { at_ns: f.at_ns + f.for_ns, fault: i, begins: false });
+            }
+        }
+        // Stable: a fault ending at the moment another begins ends first only if listed first.
+        fault_steps.sort_by_key(|s| s.at_ns);
         let start = scenario.warmup_ns;
         let end = scenario.warmup_ns + scenario.duration_ns;
         Engine {
@@ -132,6 +176,11 @@ impl<'s> Engine<'s> {
             now: 0,
             requests: 0,
             scratch: Vec::new(),
+            balancers: Tier::ALL.iter().map(|&t| (0..topology.nodes(t)).map(|_| None).collect()).collect(),
+            track_load: strategy::balance::build(scenario.system.load_balancing, 0).needs_load(),
+            fault_steps,
+            next_fault: 0,
+            shard_replication: topology.replication,
             scenario,
             service,
         }
@@ -181,6 +230,11 @@ impl<'s> Engine<'s> {
             }
             if baseline.is_none() && t >= window_start {
                 baseline = Some(self.service.snapshot());
+            }
+            while self.fault_steps.get(self.next_fault).is_some_and(|f| f.at_ns <= t) {
+                let step = self.fault_steps[self.next_fault];
+                self.next_fault += 1;
+                self.apply_fault(step);
             }
             self.now = t;
             events += 1;
@@ -285,8 +339,27 @@ impl<'s> Engine<'s> {
             let to = st.plan.stage_ends[stage] as usize;
             let mut stage_end = t;
             let interval = self.recorder.interval_of(t);
+            let background = stage as u32 >= st.plan.foreground_stages();
             for i in from..to {
                 let v = self.ops[slot as usize].plan.visits[i];
+                let Some(node) = self.choose(t, &v) else {
+                    // Nowhere to go. A write to one replica of several is lost to that replica
+                    // only; background work is dropped; a request fails.
+                    // A cache node that went down after the plan was made: its visit is a miss.
+                    if matches!(v.tier, Tier::TimelineCache | Tier::TweetCache) {
+                        continue;
+                    }
+                    let replica_write =
+                        v.tier == Tier::Shard && v.access == Access::Write && self.shard_replication > 1;
+                    if background || replica_write {
+                        self.recorder.record_lost_visit(t, !replica_write);
+                        continue;
+                    }
+                    let st = &self.ops[slot as usize];
+                    self.recorder.record_failed(st.op, st.start_ns, t);
+                    self.free_ops.push(slot);
+                    return;
+                };
                 let net_ns =
                     if self.has_network { (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64 } else { 0 };
                 let Some(cost) = &self.costs[v.tier.index()] else {
@@ -298,14 +371,18 @@ impl<'s> Engine<'s> {
                     Access::Read => (&cost.read, 0, v.bytes),
                     Access::Write => (&cost.write, v.bytes, 0),
                 };
+                let state = &mut self.nodes[v.tier.index()][node as usize];
                 // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
-                let service_ns =
-                    (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).clamp(0.0, MAX_SERVICE_NS) as u64;
-                let started = self.nodes[v.tier.index()][v.node as usize].admit(t, service_ns);
-                if let Some(interval) = interval {
-                    self.recorder.record_visit(v.tier, v.node, interval, service_ns, bytes_in, bytes_out);
+                let service_ns = ((dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64) * state.slow)
+                    .clamp(0.0, MAX_SERVICE_NS) as u64;
+                let started = state.admit(t, service_ns);
+                if self.track_load {
+                    state.finishing.push(Reverse(started + service_ns));
                 }
-                self.recorder.record_busy(v.tier, v.node, started, started + service_ns);
+                if let Some(interval) = interval {
+                    self.recorder.record_visit(v.tier, node, interval, service_ns, bytes_in, bytes_out);
+                }
+                self.recorder.record_busy(v.tier, node, started, started + service_ns);
                 stage_end = stage_end.max(started + service_ns + net_ns);
             }
             if stage_end > t {
@@ -345,6 +422,79 @@ impl<'s> Engine<'s> {
             return false;
         }
         true
+    }
+}
+
+impl Engine<'_> {
+    /// The node that serves `v` at `t`, or `None` when every candidate is down.
+    fn choose(&mut self, t: u64, v: &Visit) -> Option<u32> {
+        let nodes = &mut self.nodes[v.tier.index()];
+        let n = nodes.len() as u32;
+        if v.choices <= 1 {
+            return (nodes[v.node as usize].down == 0).then_some(v.node);
+        }
+        let choices = v.choices.min(n);
+        let candidate = |i: u32| {
+            let c = v.node + i;
+            if c >= n { c - n } else { c }
+        };
+        match v.pick {
+            Pick::Primary => (0..choices).map(candidate).find(|&c| nodes[c as usize].down == 0),
+            Pick::Balanced => {
+                let track = self.track_load;
+                let kind = self.scenario.system.load_balancing;
+                let seed = self.scenario.seed;
+                let balancer = self.balancers[v.tier.index()][v.node as usize].get_or_insert_with(|| {
+                    let group = ((v.tier.index() as u64) << 32) | v.node as u64;
+                    strategy::balance::build(kind, workload::stream_seed(seed, "balance") ^ strategy::mix(group))
+                });
+                let mut load = |i: u32| {
+                    let node = &mut nodes[candidate(i) as usize];
+                    if node.down > 0 {
+                        None
+                    } else if track {
+                        Some(node.outstanding(t))
+                    } else {
+                        Some(0)
+                    }
+                };
+                balancer.pick(choices, &mut load).map(candidate)
+            }
+        }
+    }
+
+    /// A fault begins or ends.
+    fn apply_fault(&mut self, step: FaultStep) {
+        let f = &self.scenario.faults[step.fault];
+        let nodes = &mut self.nodes[f.tier.index()];
+        let cache = matches!(f.tier, Tier::TimelineCache | Tier::TweetCache);
+        for n in f.first..f.first + f.count {
+            let node = &mut nodes[n as usize];
+            match f.kind {
+                FaultKind::NodeDown => {
+                    let was_down = node.down > 0;
+                    if step.begins {
+                        node.down += 1;
+                    } else {
+                        node.down -= 1;
+                    }
+                    if cache && was_down != (node.down > 0) {
+                        self.service.set_cache_down(f.tier, n, 1, node.down > 0);
+                    }
+                }
+                FaultKind::SlowNode { factor } => {
+                    if step.begins {
+                        node.slow *= factor;
+                    } else {
+                        node.slow /= factor;
+                    }
+                }
+                FaultKind::CacheFlush => {}
+            }
+        }
+        if f.kind == FaultKind::CacheFlush {
+            self.service.flush_cache(f.tier, f.first, f.count);
+        }
     }
 }
 

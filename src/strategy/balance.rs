@@ -1,29 +1,134 @@
-//! Load balancing: which of `n` equivalent nodes (replicas of a shard, app nodes) serves a request.
+//! Load balancing: which of `n` equivalent nodes (replicas of a shard, app nodes, fan-out
+//! workers) serves a visit. The engine keeps one balancer per group of candidates and asks it
+//! when the visit is sent, so a load-aware policy sees the queues as they are at that moment.
+
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::BalanceKind;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-pub trait Balancer: Send + Sync {
-    /// A node index in 0..n.
-    fn pick(&self, n: u32) -> u32;
-}
+/// What a balancer may know about a candidate: `None` when it is down, else its outstanding
+/// visits (queued plus in service).
+pub type Load<'a> = &'a mut dyn FnMut(u32) -> Option<u32>;
 
-/// Each request to the next node in turn.
-#[derive(Default)]
-pub struct RoundRobin {
-    next: AtomicU64,
-}
-
-impl Balancer for RoundRobin {
-    #[inline]
-    fn pick(&self, n: u32) -> u32 {
-        (self.next.fetch_add(1, Ordering::Relaxed) % n as u64) as u32
+pub trait Balancer: Send {
+    /// A live candidate in 0..n, or `None` when every candidate is down.
+    fn pick(&mut self, n: u32, load: Load) -> Option<u32>;
+    /// Whether `pick` looks at outstanding visits (the engine only tracks them then).
+    fn needs_load(&self) -> bool {
+        false
     }
 }
 
-pub fn build(kind: BalanceKind) -> Box<dyn Balancer> {
+/// Each visit to the next live node in turn.
+#[derive(Default)]
+pub struct RoundRobin {
+    next: u64,
+}
+
+impl Balancer for RoundRobin {
+    fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
+        let start = (self.next % n as u64) as u32;
+        self.next += 1;
+        (0..n).map(|k| (start + k) % n).find(|&i| load(i).is_some())
+    }
+}
+
+/// A live node uniformly at random.
+pub struct Random {
+    rng: Xoshiro256PlusPlus,
+}
+
+impl Balancer for Random {
+    fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
+        let live = (0..n).filter(|&i| load(i).is_some()).count() as u32;
+        if live == 0 {
+            return None;
+        }
+        let k = self.rng.random_range(0..live);
+        (0..n).filter(|&i| load(i).is_some()).nth(k as usize)
+    }
+}
+
+/// The live node with the fewest outstanding visits; ties go to the first one at or after a
+/// point that moves on each pick, so equal nodes share the load.
+#[derive(Default)]
+pub struct LeastOutstanding {
+    next: u64,
+}
+
+impl Balancer for LeastOutstanding {
+    fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
+        let start = (self.next % n as u64) as u32;
+        self.next += 1;
+        let mut best: Option<(u32, u32)> = None;
+        for i in (0..n).map(|k| (start + k) % n) {
+            if let Some(l) = load(i)
+                && best.is_none_or(|(_, b)| l < b)
+            {
+                best = Some((i, l));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    fn needs_load(&self) -> bool {
+        true
+    }
+}
+
+/// Power of two choices: two distinct live nodes at random, the one with fewer outstanding
+/// visits (Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing", 2001).
+pub struct PowerOfTwo {
+    rng: Xoshiro256PlusPlus,
+}
+
+impl PowerOfTwo {
+    /// Two distinct indices in 0..m.
+    fn two(&mut self, m: u32) -> (u32, u32) {
+        let a = self.rng.random_range(0..m);
+        let mut b = self.rng.random_range(0..m - 1);
+        if b >= a {
+            b += 1;
+        }
+        (a, b)
+    }
+}
+
+impl Balancer for PowerOfTwo {
+    fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
+        if n == 1 {
+            return load(0).map(|_| 0);
+        }
+        // Usually both samples are live; otherwise sample among the live ones only.
+        let (a, b) = self.two(n);
+        if let (Some(la), Some(lb)) = (load(a), load(b)) {
+            return Some(if lb < la { b } else { a });
+        }
+        let live: smallvec::SmallVec<[(u32, u32); 16]> = (0..n).filter_map(|i| load(i).map(|l| (i, l))).collect();
+        match live.len() {
+            0 => None,
+            1 => Some(live[0].0),
+            m => {
+                let (a, b) = self.two(m as u32);
+                let (a, b) = (live[a as usize], live[b as usize]);
+                Some(if b.1 < a.1 { b.0 } else { a.0 })
+            }
+        }
+    }
+
+    fn needs_load(&self) -> bool {
+        true
+    }
+}
+
+/// A balancer of `kind`; `seed` feeds the random ones.
+pub fn build(kind: BalanceKind, seed: u64) -> Box<dyn Balancer> {
     match kind {
         BalanceKind::RoundRobin => Box::new(RoundRobin::default()),
+        BalanceKind::Random => Box::new(Random { rng: Xoshiro256PlusPlus::seed_from_u64(seed) }),
+        BalanceKind::LeastOutstanding => Box::new(LeastOutstanding::default()),
+        BalanceKind::P2c => Box::new(PowerOfTwo { rng: Xoshiro256PlusPlus::seed_from_u64(seed) }),
     }
 }
 
@@ -31,10 +136,74 @@ pub fn build(kind: BalanceKind) -> Box<dyn Balancer> {
 mod tests {
     use super::*;
 
+    fn all_up(_: u32) -> Option<u32> {
+        Some(0)
+    }
+
     #[test]
-    fn round_robin_cycles() {
-        let b = RoundRobin::default();
-        let picks: Vec<u32> = (0..7).map(|_| b.pick(3)).collect();
+    fn round_robin_cycles_and_skips_down_nodes() {
+        let mut b = RoundRobin::default();
+        let picks: Vec<u32> = (0..7).map(|_| b.pick(3, &mut all_up).unwrap()).collect();
         assert_eq!(picks, [0, 1, 2, 0, 1, 2, 0]);
+        let mut one_down = |i: u32| (i != 1).then_some(0);
+        let picks: Vec<u32> = (0..4).map(|_| b.pick(3, &mut one_down).unwrap()).collect();
+        // The counter stands at 7: starts 1 (down, so 2), 2, 0, 1 (down, so 2).
+        assert_eq!(picks, [2, 2, 0, 2]);
+        assert_eq!(b.pick(3, &mut |_| None), None);
+    }
+
+    #[test]
+    fn least_outstanding_takes_the_shortest_queue_and_shares_ties() {
+        let loads = [5, 2, 2, 9];
+        let mut b = LeastOutstanding::default();
+        let picks: Vec<u32> = (0..4).map(|_| b.pick(4, &mut |i| Some(loads[i as usize])).unwrap()).collect();
+        // Starts 0,1,2,3: the first minimum at or after the start.
+        assert_eq!(picks, [1, 1, 2, 1]);
+        assert_eq!(b.pick(4, &mut |i| (i == 3).then_some(9)), Some(3));
+    }
+
+    #[test]
+    fn random_picks_only_live_nodes_roughly_evenly() {
+        let mut b = build(BalanceKind::Random, 7);
+        let mut counts = [0u32; 4];
+        for _ in 0..40_000 {
+            counts[b.pick(4, &mut |i| (i != 2).then_some(0)).unwrap() as usize] += 1;
+        }
+        assert_eq!(counts[2], 0);
+        for c in [counts[0], counts[1], counts[3]] {
+            assert!((12_800..13_900).contains(&c), "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn p2c_never_picks_the_most_loaded_of_many() {
+        // With two distinct samples the most loaded node can only win against itself.
+        let loads = [1, 3, 8, 2];
+        let mut b = build(BalanceKind::P2c, 1);
+        let mut counts = [0u32; 4];
+        for _ in 0..10_000 {
+            counts[b.pick(4, &mut |i| Some(loads[i as usize])).unwrap() as usize] += 1;
+        }
+        assert_eq!(counts[2], 0, "{counts:?}");
+        // The least loaded wins every pair it is in: 3 of the 6 pairs, half the picks.
+        assert!((4_700..5_300).contains(&counts[0]), "{counts:?}");
+    }
+
+    /// Balls into bins, with each ball staying: the classic result that two choices cut the
+    /// maximum load from about ln n / ln ln n above the mean to ln ln n / ln 2.
+    #[test]
+    fn p2c_gives_a_lower_maximum_than_random() {
+        let n = 100u32;
+        let max_load = |kind| {
+            let mut b = build(kind, 3);
+            let mut bins = vec![0u32; n as usize];
+            for _ in 0..(n * 100) {
+                let i = b.pick(n, &mut |i| Some(bins[i as usize])).unwrap();
+                bins[i as usize] += 1;
+            }
+            *bins.iter().max().unwrap()
+        };
+        let (random, p2c) = (max_load(BalanceKind::Random), max_load(BalanceKind::P2c));
+        assert!(p2c <= 103 && random >= 115, "random {random}, p2c {p2c}");
     }
 }

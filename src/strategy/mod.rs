@@ -54,6 +54,20 @@ pub enum CacheKind {
 #[serde(rename_all = "snake_case")]
 pub enum BalanceKind {
     RoundRobin,
+    Random,
+    LeastOutstanding,
+    /// Power of two choices.
+    P2c,
+}
+
+/// Which replica of a shard serves a read (`system.partitioning.read_policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadPolicy {
+    /// Any live replica, chosen by the load balancer.
+    Balanced,
+    /// The primary while it is up; the next live replica when it is down.
+    Primary,
 }
 
 /// The name a scenario file uses for a policy (`user_hash`, `s3fifo`, ...).

@@ -646,3 +646,98 @@ fn vnodes_without_consistent_hashing() {
         &["system.partitioning.vnodes", "applies only to strategy: consistent_hash"],
     );
 }
+
+// ---- faults and balancing ----
+
+/// [`BASE`] with a `faults:` list of one fault (at line 25, the fault's keys on line 25).
+fn with_fault(fault: &str) -> String {
+    format!("{BASE}faults:\n  - {fault}\n")
+}
+
+#[test]
+fn fault_on_an_unknown_tier_suggests_the_nearest() {
+    expect_error(
+        &with_fault("{ kind: node_down, target: \"shards[1]\", at: 1s, for: 1s }"),
+        &[],
+        At::Line(25),
+        &["faults[0].target", "`shards` is not a tier", "did you mean `shard`?", "cache.timeline"],
+    );
+}
+
+#[test]
+fn fault_on_a_node_that_does_not_exist() {
+    expect_error(
+        &with_fault("{ kind: node_down, target: \"shard[4]\", at: 1s, for: 1s }"),
+        &[],
+        At::Line(25),
+        &["faults[0].target", "node 4 does not exist", "nodes 0 to 3"],
+    );
+}
+
+#[test]
+fn fault_without_a_length() {
+    expect_error(
+        &with_fault("{ kind: slow_node, target: \"shard[0]\", at: 1s, factor: 2 }"),
+        &[],
+        At::Line(25),
+        &["faults[0]", "needs `for`"],
+    );
+}
+
+#[test]
+fn slow_node_without_a_factor_and_a_factor_elsewhere() {
+    expect_error(
+        &with_fault("{ kind: slow_node, target: \"shard[0]\", at: 1s, for: 1s }"),
+        &[],
+        At::Line(25),
+        &["faults[0]", "slow_node needs `factor`"],
+    );
+    expect_error(
+        &with_fault("{ kind: node_down, target: \"shard[0]\", at: 1s, for: 1s, factor: 2 }"),
+        &[],
+        At::Line(25),
+        &["faults[0].factor", "applies only to kind: slow_node"],
+    );
+}
+
+#[test]
+fn cache_flush_needs_a_cache_layer_that_exists() {
+    expect_error(
+        &with_fault("{ kind: cache_flush, target: shard, at: 1s }"),
+        &[],
+        At::Line(25),
+        &["faults[0].target", "cache_flush applies to a cache layer"],
+    );
+    expect_error(
+        &with_fault("{ kind: cache_flush, target: cache.tweet, at: 1s }"),
+        &[],
+        At::Line(25),
+        &["faults[0].target", "no `cache.tweet` nodes"],
+    );
+}
+
+#[test]
+fn fault_after_the_run() {
+    expect_error(
+        &with_fault("{ kind: node_down, target: \"shard[0]\", at: 10s, for: 1s }"),
+        &[],
+        At::Line(25),
+        &["faults[0].at", "at or after the end of the run"],
+    );
+}
+
+#[test]
+fn unknown_fault_kind_and_balancer_list_the_allowed_ones() {
+    expect_error(
+        &with_fault("{ kind: node_crash, target: \"shard[0]\", at: 1s, for: 1s }"),
+        &[],
+        At::Line(25),
+        &["unknown value `node_crash`", "node_down, slow_node, cache_flush"],
+    );
+    expect_error(
+        &format!("{BASE}  load_balancing: p3c\n"),
+        &[],
+        At::Line(24),
+        &["system.load_balancing", "unknown value `p3c`", "round_robin, random, least_outstanding, p2c"],
+    );
+}

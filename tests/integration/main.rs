@@ -3,6 +3,7 @@
 mod bad_input;
 mod cache_replay;
 mod determinism;
+mod faults;
 mod graph_data;
 mod hand_counts;
 mod queueing;
