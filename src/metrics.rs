@@ -44,6 +44,8 @@ pub struct Recorder {
     pub series_bytes: Vec<Vec<u64>>,
     /// Per interval: requests failed per op (a fault left a visit nowhere to go).
     pub series_failed: Vec<Vec<u64>>,
+    /// Per op: shard nodes the foreground of each request visited.
+    pub width: Vec<Histogram<u64>>,
     /// Writes a down replica missed (its other replicas took them).
     pub lost_replica_writes: u64,
     /// Background visits (deliveries, cache fills) dropped because their node was down.
@@ -94,6 +96,7 @@ impl Recorder {
                 .collect(),
             series_bytes: (0..intervals).map(|_| vec![0; Tier::ALL.len()]).collect(),
             series_failed: (0..intervals).map(|_| vec![0; Op::ALL.len()]).collect(),
+            width: Op::ALL.iter().map(|_| Histogram::new(3).expect("valid")).collect(),
             lost_replica_writes: 0,
             lost_background_visits: 0,
             incomplete: 0,
@@ -132,6 +135,14 @@ impl Recorder {
         if let Some(i) = self.interval(start_ns) {
             self.failed[op.index()] += 1;
             self.series_failed[i][op.index()] += 1;
+        }
+    }
+
+    /// A request that arrived at `start_ns` visited `shards` shard nodes before its response.
+    #[inline]
+    pub fn record_width(&mut self, op: Op, start_ns: u64, shards: u32) {
+        if self.in_window(start_ns) {
+            let _ = self.width[op.index()].record(shards as u64);
         }
     }
 

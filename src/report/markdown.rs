@@ -154,6 +154,32 @@ pub fn render(r: &Report) -> String {
     }
     o.push('\n');
 
+    if let Some(p) = &r.partitioning {
+        let _ = writeln!(o, "## Partitioning (`{}`, {} shards)\n", p.strategy, p.shards);
+        let _ = writeln!(o, "| | max / mean | per shard |");
+        let _ = writeln!(o, "|---|---:|---|");
+        let list = |v: &[f64]| v.iter().map(|x| format!("{:.0}%", x * 100.0)).collect::<Vec<_>>().join(" ");
+        let _ = writeln!(o, "| load (busy time) | {:.2} | {} |", p.load_max_over_mean, list(&p.load_share));
+        let _ = writeln!(o, "| storage | {:.2} | {} |", p.storage_max_over_mean, list(&p.storage_share));
+        let _ = writeln!(
+            o,
+            "\nAdding a shard moves {} of the users' data and {} of the tweets{}.\n",
+            pct(p.moved_on_add.users),
+            pct(p.moved_on_add.tweets),
+            p.moved_on_remove
+                .as_ref()
+                .map(|m| format!("; removing one moves {} and {}", pct(m.users), pct(m.tweets)))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(o, "| operation | shards touched: mean | p99 | max |");
+        let _ = writeln!(o, "|---|---:|---:|---:|");
+        for (name, op) in &r.operations {
+            let w = &op.shards_touched;
+            let _ = writeln!(o, "| {name} | {:.2} | {} | {} |", w.mean, w.p99, w.max);
+        }
+        o.push('\n');
+    }
+
     if !r.faults.is_empty() {
         let _ = writeln!(o, "## Faults\n");
         let _ =
@@ -187,18 +213,23 @@ pub fn render(r: &Report) -> String {
 
     if !r.caches.is_empty() {
         let _ = writeln!(o, "## Caches\n");
-        let _ = writeln!(o, "| layer | policy | nodes × capacity | hits | misses | hit ratio | evictions | held |");
-        let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            o,
+            "| layer | policy | nodes × capacity | hits | misses | hit ratio | served from cache (byte hit ratio) | evictions | held |"
+        );
+        let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---:|---:|");
         for (layer, c) in &r.caches {
             let _ = writeln!(
                 o,
-                "| {layer} | {} | {} × {} | {} | {} | {} | {} | {} |",
+                "| {layer} | {} | {} × {} | {} | {} | {} | {} ({}) | {} | {} |",
                 c.policy,
                 c.nodes,
                 human_bytes(c.capacity_per_node as f64),
                 c.hits,
                 c.misses,
                 pct(c.hit_ratio),
+                human_bytes(c.hit_bytes as f64),
+                pct(c.byte_hit_ratio),
                 c.evictions,
                 human_bytes(c.bytes as f64)
             );

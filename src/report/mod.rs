@@ -66,6 +66,9 @@ pub struct OpReport {
     /// Requests that failed: a fault left one of their visits no live node.
     #[serde(default)]
     pub failed: u64,
+    /// Shard nodes each request visited before its response (scatter-gather width).
+    #[serde(default)]
+    pub shards_touched: Spread,
     pub throughput_per_s: f64,
     pub latency_us: Latency,
 }
@@ -80,11 +83,35 @@ pub struct PopulationReport {
     pub graph_bytes_per_edge: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Spread {
     pub mean: f64,
     pub p99: f64,
     pub max: f64,
+}
+
+/// How the partitioning spreads load and data over the shard nodes, and what moves when one is
+/// added or removed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartitionReport {
+    pub strategy: String,
+    pub shards: u32,
+    /// Each shard node's share of the shard tier's busy time in the window.
+    pub load_share: Vec<f64>,
+    pub load_max_over_mean: f64,
+    /// Each shard's share of the stored bytes (primary copies, images excluded).
+    pub storage_share: Vec<f64>,
+    pub storage_max_over_mean: f64,
+    /// Fractions of users (their data) and of a sample of tweets that change shard when one
+    /// shard is added; `null` for one of removal with a single shard.
+    pub moved_on_add: Moved,
+    pub moved_on_remove: Option<Moved>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Moved {
+    pub users: f64,
+    pub tweets: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -137,6 +164,12 @@ pub struct CacheReport {
     pub hit_ratio: f64,
     pub evictions: u64,
     pub bytes: u64,
+    /// Bytes the hits served, which the tier behind did not: the bandwidth the cache saves it.
+    #[serde(default)]
+    pub hit_bytes: u64,
+    /// hit_bytes / (hit_bytes + bytes the misses left to the tier behind).
+    #[serde(default)]
+    pub byte_hit_ratio: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -204,6 +237,7 @@ pub struct Report {
     pub bandwidth: BandwidthReport,
     pub caches: BTreeMap<String, CacheReport>,
     pub nodes: BTreeMap<String, NodeReport>,
+    pub partitioning: Option<PartitionReport>,
     pub slo: BTreeMap<String, Vec<SloReport>>,
     pub estimate: Estimate,
     /// What the service did in the measured window.
@@ -230,6 +264,42 @@ pub fn encode_histogram(h: &Histogram<u64>) -> String {
         Ok(_) => base64::engine::general_purpose::STANDARD.encode(&buf),
         Err(_) => String::new(),
     }
+}
+
+/// Shares of load and data per shard node, and the keys that move with one shard more or less.
+fn partition_report(s: &Scenario, svc: &Service, rec: &Recorder, st: &Storage) -> Option<PartitionReport> {
+    let p = &s.system.partitioning;
+    let busy: Vec<f64> = rec.nodes[Tier::Shard.index()].iter().map(|n| n.busy_ns as f64).collect();
+    let shares = |v: &[f64]| -> (Vec<f64>, f64) {
+        let total: f64 = v.iter().sum();
+        if total <= 0.0 || v.is_empty() {
+            return (vec![0.0; v.len()], 0.0);
+        }
+        let share: Vec<f64> = v.iter().map(|x| round6(x / total)).collect();
+        let max = v.iter().copied().fold(0.0, f64::max);
+        (share, round3(max / (total / v.len() as f64)))
+    };
+    let (load_share, load_max_over_mean) = shares(&busy);
+    let stored: Vec<f64> = st.by_shard.iter().map(|&b| b as f64).collect();
+    let (storage_share, storage_max_over_mean) = shares(&stored);
+    let users = svc.users();
+    let tweets = svc.tweet_sample(100_000);
+    let here = svc.partitioner();
+    let moved = |shards: u32| {
+        let other = strategy::partition::with_shards(p, shards);
+        let (u, t) = strategy::partition::moved_fraction(here, &*other, users, &tweets);
+        Moved { users: round6(u), tweets: round6(t) }
+    };
+    Some(PartitionReport {
+        strategy: strategy::name(p.strategy),
+        shards: p.shards,
+        load_share,
+        load_max_over_mean,
+        storage_share,
+        storage_max_over_mean,
+        moved_on_add: moved(p.shards + 1),
+        moved_on_remove: (p.shards > 1).then(|| moved(p.shards - 1)),
+    })
 }
 
 /// Decodes a histogram written by [`encode_histogram`].
@@ -270,6 +340,14 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
             OpReport {
                 count: h.len(),
                 failed: rec.failed[op.index()],
+                shards_touched: {
+                    let w = &rec.width[op.index()];
+                    if w.is_empty() {
+                        Spread::default()
+                    } else {
+                        Spread { mean: round3(w.mean()), p99: w.value_at_quantile(0.99) as f64, max: w.max() as f64 }
+                    }
+                },
                 throughput_per_s: round3(h.len() as f64 / window_s),
                 latency_us: Latency::of(h),
             },
@@ -342,6 +420,11 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
                     hit_ratio: if total == 0 { 0.0 } else { round6(c.hits as f64 / total as f64) },
                     evictions: c.evictions,
                     bytes: c.bytes,
+                    hit_bytes: c.hit_bytes,
+                    byte_hit_ratio: {
+                        let all = c.hit_bytes + c.miss_bytes;
+                        if all == 0 { 0.0 } else { round6(c.hit_bytes as f64 / all as f64) }
+                    },
                 },
             );
         }
@@ -427,6 +510,8 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         slo.insert(op.name().to_owned(), checks);
     }
 
+    let partitioning = partition_report(s, svc, rec, &st);
+
     let failed_total: u64 = rec.failed.iter().sum();
     if failed_total > 0 {
         warnings.push(format!(
@@ -511,6 +596,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         bandwidth: BandwidthReport { total_bytes, by_tier },
         caches,
         nodes,
+        partitioning,
         slo,
         estimate: facts.estimate,
         counts: svc.counts().since(&b.counts),

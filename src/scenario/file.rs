@@ -160,6 +160,10 @@ pub struct PartitioningFile {
     /// Points per shard on the ring (consistent_hash only).
     pub vnodes: Option<u32>,
     pub read_policy: Option<ReadPolicy>,
+    /// Length of a time bucket (time_range, user_time).
+    pub time_bucket: Option<Value>,
+    /// Shards per user group (user_time).
+    pub group_size: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -244,6 +244,10 @@ pub struct Partitioning {
     /// Points per shard on the ring of `consistent_hash` (0 for other strategies).
     pub vnodes: u32,
     pub read_policy: ReadPolicy,
+    /// Length of a time bucket (`time_range`, `user_time`), nanoseconds.
+    pub time_bucket_ns: u64,
+    /// Shards per user group (`user_time`; 1 for other strategies).
+    pub group_size: u32,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]

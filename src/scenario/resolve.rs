@@ -512,6 +512,36 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         }
         (_, None) => 0,
     };
+    let timed = matches!(s.partitioning.strategy, PartitionKind::TimeRange | PartitionKind::UserTime);
+    let time_bucket_ns = match (&s.partitioning.time_bucket, timed) {
+        (Some(v), true) => cx.positive_duration_ns("system.partitioning.time_bucket", v).unwrap_or(1),
+        (None, true) => 3_600_000_000_000,
+        (Some(_), false) => {
+            cx.problem("system.partitioning.time_bucket", "applies only to strategy: time_range or user_time");
+            0
+        }
+        (None, false) => 0,
+    };
+    if timed && time_bucket_ns > 0 && time_bucket_ns < 1_000_000 {
+        cx.problem("system.partitioning.time_bucket", "must be at least 1ms (tweet ids count milliseconds)");
+    }
+    let group_size = match (s.partitioning.group_size, s.partitioning.strategy) {
+        (g, PartitionKind::UserTime) => {
+            let g = g.unwrap_or(shards.clamp(1, 4));
+            if shards_ok && (g == 0 || g > shards || !shards.is_multiple_of(g)) {
+                cx.problem(
+                    "system.partitioning.group_size",
+                    format!("{g} is not allowed; expected a divisor of the number of shards ({shards})"),
+                );
+            }
+            g.max(1)
+        }
+        (Some(_), _) => {
+            cx.problem("system.partitioning.group_size", "applies only to strategy: user_time");
+            1
+        }
+        (None, _) => 1,
+    };
     let timeline_length = s.fanout.timeline_length.unwrap_or(800);
     if timeline_length == 0 {
         cx.problem("system.fanout.timeline_length", "must be at least 1");
@@ -720,6 +750,8 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
                 replication,
                 vnodes,
                 read_policy: s.partitioning.read_policy.unwrap_or(ReadPolicy::Balanced),
+                time_bucket_ns,
+                group_size,
             },
             fanout: Fanout { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
             timeline_cache,

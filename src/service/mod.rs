@@ -143,6 +143,8 @@ struct CacheLayer {
     spec: crate::scenario::CacheSpec,
     hits: AtomicU64,
     misses: AtomicU64,
+    hit_bytes: AtomicU64,
+    miss_bytes: AtomicU64,
     evictions: AtomicU64,
 }
 
@@ -158,6 +160,8 @@ impl CacheLayer {
             spec: spec.clone(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            hit_bytes: AtomicU64::new(0),
+            miss_bytes: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
         })
     }
@@ -174,12 +178,18 @@ impl CacheLayer {
         (!self.down[n as usize].load(Relaxed)).then_some(n)
     }
 
-    /// Looks `key` up: its node (`None` when the node is down, so nothing is visited) and
-    /// whether it hit. A down node counts as a miss.
-    fn get(&self, key: u64) -> (Option<u32>, bool) {
+    /// Looks up `key`, whose value is `bytes` long: its node (`None` when the node is down, so
+    /// nothing is visited) and whether it hit. A down node counts as a miss.
+    fn get(&self, key: u64, bytes: u64) -> (Option<u32>, bool) {
         let node = self.live_node(key);
         let hit = node.is_some_and(|n| lock(&self.nodes[n as usize]).get(key));
-        if hit { &self.hits } else { &self.misses }.fetch_add(1, Relaxed);
+        if hit {
+            self.hits.fetch_add(1, Relaxed);
+            self.hit_bytes.fetch_add(bytes, Relaxed);
+        } else {
+            self.misses.fetch_add(1, Relaxed);
+            self.miss_bytes.fetch_add(bytes, Relaxed);
+        }
         (node, hit)
     }
 
@@ -217,6 +227,8 @@ impl CacheLayer {
             misses: self.misses.load(Relaxed),
             evictions: self.evictions.load(Relaxed),
             bytes: self.nodes.iter().map(|n| lock(n).bytes()).sum(),
+            hit_bytes: self.hit_bytes.load(Relaxed),
+            miss_bytes: self.miss_bytes.load(Relaxed),
         }
     }
 }
@@ -238,6 +250,10 @@ pub struct CacheStats {
     pub misses: u64,
     pub evictions: u64,
     pub bytes: u64,
+    /// Bytes the hits served: what the tier behind did not have to.
+    pub hit_bytes: u64,
+    /// Bytes the misses left to the tier behind.
+    pub miss_bytes: u64,
 }
 
 impl CacheStats {
@@ -248,6 +264,8 @@ impl CacheStats {
             misses: self.misses - before.misses,
             evictions: self.evictions - before.evictions,
             bytes: self.bytes,
+            hit_bytes: self.hit_bytes - before.hit_bytes,
+            miss_bytes: self.miss_bytes - before.miss_bytes,
         }
     }
 }
@@ -397,11 +415,7 @@ impl Service {
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
-            partitioner: strategy::partition::build(
-                s.system.partitioning.strategy,
-                shards,
-                s.system.partitioning.vnodes,
-            ),
+            partitioner: strategy::partition::build(&s.system.partitioning),
             fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
             fanout_kind: s.system.fanout.strategy,
             read_policy: match s.system.partitioning.read_policy {
@@ -620,7 +634,7 @@ impl Service {
                 let mut per_node = Sparse::default();
                 self.lookup(page, |id, t| {
                     response += t.bytes();
-                    let (node, hit) = cache.get(id);
+                    let (node, hit) = cache.get(id, t.bytes());
                     if let Some(node) = node {
                         per_node.add(node, if hit { t.bytes() } else { 0 });
                     }
@@ -711,7 +725,7 @@ impl Service {
             let page_bytes = found as u64 * TIMELINE_ENTRY_BYTES;
             let hit = match &self.timeline_cache {
                 Some(cache) => {
-                    let (node, hit) = cache.get(user as u64);
+                    let (node, hit) = cache.get(user as u64, page_bytes);
                     if let Some(node) = node {
                         plan.visit(Tier::TimelineCache, node, Access::Read, found, if hit { page_bytes } else { 0 });
                         plan.end_stage();
@@ -965,6 +979,26 @@ impl Service {
     /// The ids of the tweets `user` posted, oldest first.
     pub fn tweets_of(&self, user: u32) -> Vec<u64> {
         lock(&self.users[user as usize]).tweets.iter().map(|t| t.id).collect()
+    }
+
+    /// Up to about `max` stored tweets as (id, author), taken evenly over the users.
+    pub fn tweet_sample(&self, max: usize) -> Vec<(u64, u32)> {
+        let users = self.users.len();
+        let step = (users / max.max(1)).max(1);
+        let mut out = Vec::new();
+        for u in (0..users).step_by(step) {
+            let st = lock(&self.users[u]);
+            out.extend(st.tweets.iter().rev().take(4).map(|t| (t.id, u as u32)));
+            if out.len() >= max {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The partitioner in use.
+    pub fn partitioner(&self) -> &dyn Partitioner {
+        &*self.partitioner
     }
 
     pub fn counts(&self) -> Counts {

@@ -99,6 +99,8 @@ struct OpState {
     op: Op,
     start_ns: u64,
     stage: u32,
+    /// Shard nodes its foreground stages visited (the scatter-gather width).
+    shards: smallvec::SmallVec<[u32; 8]>,
 }
 
 /// What a run leaves behind: the recorder's figures and the service's final state.
@@ -286,7 +288,13 @@ impl<'s> Engine<'s> {
         let slot = match self.free_ops.pop() {
             Some(i) => i,
             None => {
-                self.ops.push(OpState { plan: Plan::default(), op: req.op, start_ns: 0, stage: 0 });
+                self.ops.push(OpState {
+                    plan: Plan::default(),
+                    op: req.op,
+                    start_ns: 0,
+                    stage: 0,
+                    shards: smallvec::SmallVec::new(),
+                });
                 self.ops.len() as u32 - 1
             }
         };
@@ -297,6 +305,7 @@ impl<'s> Engine<'s> {
         st.op = req.op;
         st.start_ns = t;
         st.stage = 0;
+        st.shards.clear();
         self.begin_stage(t, slot);
     }
 
@@ -371,6 +380,12 @@ impl<'s> Engine<'s> {
                     Access::Read => (&cost.read, 0, v.bytes),
                     Access::Write => (&cost.write, v.bytes, 0),
                 };
+                if !background && v.tier == Tier::Shard {
+                    let touched = &mut self.ops[slot as usize].shards;
+                    if !touched.contains(&node) {
+                        touched.push(node);
+                    }
+                }
                 let state = &mut self.nodes[v.tier.index()][node as usize];
                 // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
                 let service_ns = ((dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64) * state.slow)
@@ -411,6 +426,7 @@ impl<'s> Engine<'s> {
         let (op, start) = (st.op, st.start_ns);
         if st.stage == st.plan.foreground_stages() {
             self.recorder.record_op(op, start, t);
+            self.recorder.record_width(op, start, st.shards.len() as u32);
         }
         let st = &self.ops[slot as usize];
         if st.stage as usize == st.plan.stage_ends.len() {

@@ -25,6 +25,10 @@ pub enum PartitionKind {
     /// Everything of a user on the shard that owns the user's point on a hash ring
     /// (`vnodes` points per shard): adding a shard moves about 1/N of the users.
     ConsistentHash,
+    /// Tweets by time bucket (bucket b on shard b mod N); per-user data on hash(user).
+    TimeRange,
+    /// Users hashed to a group of `group_size` shards; their tweets by time bucket inside it.
+    UserTime,
 }
 
 /// Fan-out policies (`system.fanout.strategy`).

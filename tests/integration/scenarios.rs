@@ -104,3 +104,110 @@ fn consistent_hashing_runs_and_keeps_users_whole() {
     };
     assert!(skew(&r) < 1.3, "storage max/mean {}", skew(&r));
 }
+
+#[test]
+fn partition_by_user_keeps_profiles_on_one_shard_and_by_tweet_scatters_them() {
+    let small = ["population.users=20000", "duration=4s", "warmup=1s"];
+    let user = run("scenarios/partition-user-vs-tweet.yaml", &small);
+    let mut set = small.to_vec();
+    set.push("system.partitioning.strategy=tweet_hash");
+    let tweet = run("scenarios/partition-user-vs-tweet.yaml", &set);
+    let width = |r: &Report, op: &str| r.operations[op].shards_touched.clone();
+    // user_hash: a profile page is the author's shard alone; tweet_hash: the page's tweets
+    // are spread over the shards of their ids.
+    assert_eq!((width(&user, "user_timeline").mean, width(&user, "user_timeline").max), (1.0, 1.0));
+    assert!(width(&tweet, "user_timeline").mean > 5.0, "{:?}", width(&tweet, "user_timeline"));
+    assert!(width(&tweet, "home_timeline").mean > width(&user, "home_timeline").mean);
+    // A post writes one shard under user_hash; under tweet_hash the body and the author's
+    // index usually land on two.
+    assert_eq!(width(&user, "post_tweet").max, 1.0);
+    assert!(width(&tweet, "post_tweet").mean > 1.8);
+    // Scatter-gather is more work in total for the shard tier.
+    let work = |r: &Report| r.nodes["shard"].utilisation.mean;
+    assert!(work(&tweet) > 1.5 * work(&user), "{} vs {}", work(&tweet), work(&user));
+    for r in [&user, &tweet] {
+        let p = r.partitioning.as_ref().unwrap();
+        assert_eq!(p.load_share.len(), 16);
+        assert!((p.load_share.iter().sum::<f64>() - 1.0).abs() < 1e-4);
+        assert!((p.storage_share.iter().sum::<f64>() - 1.0).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn a_hot_user_makes_one_shard_hot_under_user_hash_only() {
+    let small = ["population.users=20000", "population.graph.celebrities.followers=16000", "duration=4s", "warmup=1s"];
+    let user = run("scenarios/hot-user.yaml", &small);
+    let mut set = small.to_vec();
+    set.push("system.partitioning.strategy=tweet_hash");
+    let tweet = run("scenarios/hot-user.yaml", &set);
+    let (u, t) = (user.partitioning.unwrap(), tweet.partitioning.unwrap());
+    assert!(u.load_max_over_mean > 1.4, "{u:?}");
+    assert!(t.load_max_over_mean < 1.2, "{t:?}");
+    assert!(user.nodes["shard"].utilisation.max > 1.4 * user.nodes["shard"].utilisation.mean);
+}
+
+#[test]
+fn push_pull_and_hybrid_trade_deliveries_for_read_work() {
+    let small = ["population.users=20000", "duration=4s", "warmup=1s"];
+    let variant = |strategy: &str, extra: &[&'static str]| {
+        let s = format!("system.fanout.strategy={strategy}");
+        let mut set: Vec<&str> = small.to_vec();
+        set.push(&s);
+        set.extend(extra);
+        run("scenarios/fanout-push-vs-pull.yaml", &set)
+    };
+    let push = variant("push", &[]);
+    let pull = variant("pull", &[]);
+    let hybrid = variant("hybrid", &["system.fanout.celebrity_followers=500"]);
+    assert_eq!((pull.fanout.deliveries, pull.storage.by_kind["timelines"]), (0, 0));
+    assert!(push.fanout.deliveries > 0 && push.fanout.lag_us.p99 > 0.0);
+    assert!(hybrid.fanout.deliveries > 0 && hybrid.fanout.deliveries < push.fanout.deliveries);
+    assert!(hybrid.storage.by_kind["timelines"] < push.storage.by_kind["timelines"]);
+    // Pull reads gather from more shards and cost the shard tier more.
+    let home = |r: &Report| r.operations["home_timeline"].shards_touched.mean;
+    assert!(home(&pull) > home(&push), "{} vs {}", home(&pull), home(&push));
+    assert!(
+        pull.operations["home_timeline"].latency_us.p99 > push.operations["home_timeline"].latency_us.p99,
+        "pull reads merge at read time"
+    );
+}
+
+#[test]
+fn the_tweet_cache_takes_its_hits_off_the_shards() {
+    let small = ["population.users=20000", "duration=4s", "warmup=2s"];
+    let with = |policy: &str| {
+        let s = format!("system.caches.tweet.policy={policy}");
+        let mut set: Vec<&str> = small.to_vec();
+        set.push(&s);
+        run("scenarios/cache-policy.yaml", &set)
+    };
+    let none = with("none");
+    let out = |r: &Report| r.bandwidth.by_tier["shard"].bytes_out as f64;
+    for policy in ["lru", "s3fifo", "sieve"] {
+        let r = with(policy);
+        let c = &r.caches["tweet"];
+        assert!(c.hit_ratio > 0.5 && c.byte_hit_ratio > 0.5, "{policy}: {c:?}");
+        // What the shards no longer serve is what the cache served.
+        let saved = out(&none) - out(&r);
+        assert!((saved / c.hit_bytes as f64 - 1.0).abs() < 0.03, "{policy}: saved {saved}, hits {}", c.hit_bytes);
+    }
+}
+
+#[test]
+fn time_range_makes_the_newest_bucket_the_hot_shard_and_user_time_spreads_it() {
+    let small = ["population.users=20000", "duration=4s", "warmup=1s"];
+    let variant = |strategy: &str| {
+        let s = format!("system.partitioning.strategy={strategy}");
+        let mut set: Vec<&str> = small.to_vec();
+        set.push(&s);
+        run("scenarios/partition-user-vs-tweet.yaml", &set)
+    };
+    let (time, user_time, tweet) = (variant("time_range"), variant("user_time"), variant("tweet_hash"));
+    // Every tweet of the run is in the current hour: one shard takes all new bodies, and the
+    // reads of recent tweets that dominate timelines.
+    let hot = |r: &Report| r.partitioning.as_ref().unwrap().load_max_over_mean;
+    assert!(hot(&time) > 1.6, "{}", hot(&time));
+    assert!(hot(&user_time) < hot(&time) && hot(&tweet) < 1.3, "{} {}", hot(&user_time), hot(&tweet));
+    // user_time keeps a profile page within the author's group of 4 shards.
+    assert!(user_time.operations["user_timeline"].shards_touched.max <= 4.0);
+}
