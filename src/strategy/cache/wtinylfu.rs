@@ -284,8 +284,9 @@ impl Sketch {
     fn positions(&self, key: u64) -> impl Iterator<Item = usize> + use<> {
         let a = xxh64(key, SEEDS[0]) as u32;
         let b = xxh64(key, SEEDS[1]) as u32;
-        let n = self.counters.len();
-        (0..HASHES).map(move |i| a.wrapping_add(i.wrapping_mul(b)) as usize % n)
+        // At most MAX_COUNTERS, so 32-bit arithmetic is exact (and its division is quicker).
+        let n = self.counters.len() as u32;
+        (0..HASHES).map(move |i| (a.wrapping_add(i.wrapping_mul(b)) % n) as usize)
     }
 
     fn estimate(&self, key: u64) -> u32 {
