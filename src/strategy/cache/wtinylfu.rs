@@ -10,11 +10,11 @@
 //!   front of probation; while probation is over its share, its least recent object is
 //!   evicted. The main's victim is the least recent object of the lowest non-empty segment.
 //! - **Sketch.** A counting Bloom filter: 10 counters per key out of ⌈14.38 × main capacity⌉
-//!   (the size for 0.1% error, in the cache's unit: objects, or bytes), at most
-//!   [`MAX_COUNTERS`]; the positions are `(a + i·b) mod 2^32 mod counters` for i < 10, with a
-//!   and b the low 32 bits of XXH64 of the key at two seeds. Adding a key adds 1 to all 10;
-//!   its estimate is the least of them. After 32 × main capacity hits in the main, every
-//!   counter is halved.
+//!   (the size for 0.1% error, in the cache's unit: objects, or bytes), at most 2^22; the
+//!   positions are `(a + i·b) mod 2^32 mod counters` for i < 10, with a and b the low 32 bits
+//!   of XXH64 of the key at two seeds. Adding a key adds 1 to all 10; its estimate is the
+//!   least of them. After 32 × main capacity hits in the main, every counter is halved. Unlike
+//!   Caffeine's sketch there is no doorkeeper and counters are 32-bit, as in libCacheSim.
 //! - **Lookup.** A hit in the window moves the object to the front of the window and counts
 //!   nothing; a hit in the main is an SLRU hit and adds the key to the sketch.
 //! - **Miss.** An object larger than the window, or than the probation segment, is not
@@ -25,6 +25,9 @@
 //!   estimates v strictly more frequent, m is evicted and v enters the main; otherwise v is
 //!   evicted. Either way v is then added to the sketch. With the window empty, the main
 //!   evicts its victim.
+//!
+//! A lookup can evict (a promotion that leaves probation over its share); such evictions are
+//! reported by the next insert.
 //!
 //! The window holds at least one unit: libCacheSim's window of ⌊1% of the capacity⌋ is empty
 //! below 100 units and then admits nothing. The sketch's cap bounds its memory to 16 MiB,
@@ -43,7 +46,7 @@ fn list() -> List {
 /// The window's share of the capacity.
 const WINDOW: f64 = 0.01;
 /// The most counters a sketch has: 16 MiB of 32-bit counters.
-pub const MAX_COUNTERS: usize = 1 << 22;
+const MAX_COUNTERS: usize = 1 << 22;
 
 pub struct WTinyLfu {
     capacity: u64,
@@ -133,7 +136,7 @@ impl Cache for WTinyLfu {
         }
         while self.bytes() + bytes > self.capacity {
             match self.make_room() {
-                0 if self.bytes() == 0 => break,
+                0 => break,
                 n => evicted += n,
             }
         }
