@@ -27,7 +27,15 @@ fn policies(c: &mut Criterion) {
     let capacity = trace.unique_objects / 10;
     let mut group = c.benchmark_group("cache_replay");
     group.throughput(Throughput::Elements(trace.requests.len() as u64));
-    for kind in [CacheKind::Lru, CacheKind::Fifo, CacheKind::Lfu, CacheKind::Sieve, CacheKind::S3fifo, CacheKind::Arc] {
+    for kind in [
+        CacheKind::Lru,
+        CacheKind::Fifo,
+        CacheKind::Lfu,
+        CacheKind::Sieve,
+        CacheKind::S3fifo,
+        CacheKind::Arc,
+        CacheKind::Wtinylfu,
+    ] {
         group.bench_function(format!("{kind:?}"), |b| {
             b.iter(|| replay(&trace, kind, capacity, SizeMode::Objects, S3Fifo::DEFAULT).misses)
         });

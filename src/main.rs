@@ -53,8 +53,8 @@ enum Command {
     /// (libCacheSim's) semantics. Reads binary oracleGeneral or CSV traces.
     CacheReplay {
         trace: PathBuf,
-        /// Policies, comma separated: lru, fifo, lfu, sieve, s3fifo, arc.
-        #[arg(long, value_delimiter = ',', default_value = "lru,fifo,lfu,sieve,s3fifo,arc")]
+        /// Policies, comma separated: lru, fifo, lfu, sieve, s3fifo, arc, wtinylfu.
+        #[arg(long, value_delimiter = ',', default_value = "lru,fifo,lfu,sieve,s3fifo,arc,wtinylfu")]
         policy: Vec<String>,
         /// Cache sizes, comma separated: a percentage of the working set (5%), or an absolute
         /// capacity in objects (1000) or, with --by bytes, in bytes (64MB).
@@ -330,7 +330,7 @@ fn estimate(path: &Path, overrides: Overrides, json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const POLICIES: &str = "lru, fifo, lfu, sieve, s3fifo, arc";
+const POLICIES: &str = "lru, fifo, lfu, sieve, s3fifo, arc, wtinylfu";
 
 fn cache_replay(
     path: &Path,

@@ -51,6 +51,8 @@ pub enum CacheKind {
     Sieve,
     S3fifo,
     Arc,
+    /// W-TinyLFU: a window LRU, a segmented LRU main and a frequency sketch for admission.
+    Wtinylfu,
 }
 
 /// Load-balancing policies (`system.load_balancing`).

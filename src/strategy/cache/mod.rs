@@ -11,6 +11,7 @@ mod lfu;
 mod lru;
 mod s3fifo;
 mod sieve;
+mod wtinylfu;
 
 pub use arc::Arc;
 pub use fifo::Fifo;
@@ -18,6 +19,7 @@ pub use lfu::Lfu;
 pub use lru::Lru;
 pub use s3fifo::{S3Fifo, S3FifoParams};
 pub use sieve::Sieve;
+pub use wtinylfu::WTinyLfu;
 
 use super::CacheKind;
 
@@ -48,6 +50,7 @@ pub fn build_with(kind: CacheKind, capacity: u64, s3fifo: S3FifoParams) -> Optio
         CacheKind::Sieve => Box::new(Sieve::new(capacity)),
         CacheKind::Arc => Box::new(Arc::new(capacity)),
         CacheKind::S3fifo => Box::new(S3Fifo::new(capacity, s3fifo)),
+        CacheKind::Wtinylfu => Box::new(WTinyLfu::new(capacity)),
     })
 }
 
