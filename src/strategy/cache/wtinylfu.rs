@@ -309,22 +309,10 @@ impl Sketch {
     }
 }
 
-/// XXH64 of a key's 8 little-endian bytes.
+/// XXH64 of a key's 8 little-endian bytes, as libCacheSim hashes object ids.
 #[inline]
 fn xxh64(key: u64, seed: u64) -> u64 {
-    const P1: u64 = 0x9E37_79B1_85EB_CA87;
-    const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
-    const P3: u64 = 0x1656_67B1_9E37_79F9;
-    const P4: u64 = 0x85EB_CA77_C2B2_AE63;
-    const P5: u64 = 0x27D4_EB2F_1656_67C5;
-    let mut h = seed.wrapping_add(P5).wrapping_add(8);
-    h ^= key.wrapping_mul(P2).rotate_left(31).wrapping_mul(P1);
-    h = h.rotate_left(27).wrapping_mul(P1).wrapping_add(P4);
-    h ^= h >> 33;
-    h = h.wrapping_mul(P2);
-    h ^= h >> 29;
-    h = h.wrapping_mul(P3);
-    h ^ (h >> 32)
+    xxhash_rust::xxh64::xxh64(&key.to_le_bytes(), seed)
 }
 
 #[cfg(test)]
