@@ -80,15 +80,16 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
         s.population.celebrities.map_or((0.0, 0.0), |c| (c.count as f64, c.followers as f64));
     let share = post.celebrity_share;
     // Hybrid pulls the celebrities above its threshold (ordinary authors are assumed below it).
+    // cost_based is estimated as push: its deliveries are at most push's.
     let celebrity_pulled = match fan.strategy {
-        FanoutKind::Push => false,
+        FanoutKind::Push | FanoutKind::CostBased => false,
         FanoutKind::Pull => true,
         FanoutKind::Hybrid => celebrity_followers > fan.celebrity_followers as f64,
     };
     // Deliveries per post and followees pulled per home read.
     let (pushed_per_post, pulled_per_read) = match fan.strategy {
         FanoutKind::Pull => (0.0, followees),
-        FanoutKind::Push | FanoutKind::Hybrid => {
+        FanoutKind::Push | FanoutKind::Hybrid | FanoutKind::CostBased => {
             let celebrity_part = if celebrity_pulled { 0.0 } else { share * celebrity_followers };
             let pulled = if celebrity_pulled { celebrities * celebrity_followers / users } else { 0.0 };
             ((1.0 - share) * followees + celebrity_part, pulled)

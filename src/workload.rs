@@ -44,6 +44,46 @@ enum ActorChoice {
     Zipf(rand_distr::weighted::WeightedAliasIndex<f64>, Vec<u32>),
 }
 
+/// Under a zipf actor: the users in rank order (a fixed random permutation) and each rank's
+/// weight; `None` for uniform actors.
+fn zipf_ranking(s: &Scenario, users: u32) -> Option<(Vec<u32>, Vec<f64>)> {
+    let Actor::Zipf { s: exponent } = s.workload.actor else { return None };
+    if exponent <= 0.0 || users <= 1 {
+        return None;
+    }
+    let mut actor_rng = rng(s.seed, "actor-ranking");
+    let mut ranking: Vec<u32> = (0..users).collect();
+    for i in (1..ranking.len()).rev() {
+        let j = actor_rng.random_range(0..=i);
+        ranking.swap(i, j);
+    }
+    let weights: Vec<f64> = (1..=users).map(|rank| (rank as f64).powf(-exponent)).collect();
+    Some((ranking, weights))
+}
+
+/// Each user's expected rate of `op`, per second (at the base rate, without the pattern):
+/// the op's rate times the user's chance of being its actor, celebrity posts included.
+pub fn user_rates(s: &Scenario, users: u32, op: Op) -> Vec<f64> {
+    let spec = s.workload.op(op);
+    let mut p = match zipf_ranking(s, users) {
+        Some((ranking, weights)) => {
+            let total: f64 = weights.iter().sum();
+            let mut p = vec![0.0; users as usize];
+            for (rank, &u) in ranking.iter().enumerate() {
+                p[u as usize] = weights[rank] / total;
+            }
+            p
+        }
+        None => vec![1.0 / users.max(1) as f64; users as usize],
+    };
+    let celebrities = s.population.celebrities.map_or(0, |c| c.count.min(users));
+    let share = if op == Op::PostTweet && celebrities > 0 { spec.celebrity_share } else { 0.0 };
+    for (u, x) in p.iter_mut().enumerate() {
+        *x = spec.rate * ((1.0 - share) * *x + if (u as u32) < celebrities { share / celebrities as f64 } else { 0.0 });
+    }
+    p
+}
+
 pub struct Generator {
     rng: Xoshiro256PlusPlus,
     pattern: Pattern,
@@ -69,19 +109,12 @@ impl Generator {
             .filter(|&(_, r, _)| r > 0.0)
             .collect();
         let total_max = ops.iter().map(|o| o.2).sum();
-        let mut actor_rng = rng(s.seed, "actor-ranking");
-        let actor = match s.workload.actor {
-            Actor::Zipf { s: exponent } if exponent > 0.0 && users > 1 => {
-                let mut ranking: Vec<u32> = (0..users).collect();
-                for i in (1..ranking.len()).rev() {
-                    let j = actor_rng.random_range(0..=i);
-                    ranking.swap(i, j);
-                }
-                let weights: Vec<f64> = (1..=users).map(|rank| (rank as f64).powf(-exponent)).collect();
+        let actor = match zipf_ranking(s, users) {
+            Some((ranking, weights)) => {
                 let table = rand_distr::weighted::WeightedAliasIndex::new(weights).expect("positive finite weights");
                 ActorChoice::Zipf(table, ranking)
             }
-            _ => ActorChoice::Uniform(users),
+            None => ActorChoice::Uniform(users),
         };
         Generator {
             rng: rng(s.seed, "arrivals"),

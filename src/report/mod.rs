@@ -126,6 +126,16 @@ pub struct FanoutReport {
     pub strategy: String,
     pub tweets: u64,
     pub deliveries: u64,
+    /// Fraction of the follow graph's edges along which tweets are pushed (1 under push, 0 under
+    /// pull; per author under hybrid, per edge under cost_based).
+    #[serde(default)]
+    pub pushed_edge_share: f64,
+    /// Read cost: shard nodes a home timeline read visits, on average.
+    #[serde(default)]
+    pub home_read_shards: f64,
+    /// Total work: busy servers, summed over every tier, on average over the window.
+    #[serde(default)]
+    pub busy_servers: f64,
     pub deliveries_per_tweet: Spread,
     pub lag_us: LagReport,
 }
@@ -360,6 +370,12 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         strategy: strategy::name(s.system.fanout.strategy),
         tweets: rec.tweets,
         deliveries: rec.delivered,
+        pushed_edge_share: round6(svc.pushed_edge_share()),
+        home_read_shards: {
+            let w = &rec.width[Op::HomeTimeline.index()];
+            if w.is_empty() { 0.0 } else { round3(w.mean()) }
+        },
+        busy_servers: round3(rec.nodes.iter().flatten().map(|n| n.busy_ns as f64).sum::<f64>() / s.duration_ns as f64),
         deliveries_per_tweet: Spread {
             mean: if d.is_empty() { 0.0 } else { round3(d.mean()) },
             p99: if d.is_empty() { 0.0 } else { d.value_at_quantile(0.99) as f64 },

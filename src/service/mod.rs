@@ -394,6 +394,23 @@ fn current(base: &[u32], removed: &[u32], added: &[u32], out: &mut Vec<u32>) {
     out.extend_from_slice(added);
 }
 
+/// The cost-based fan-out of a scenario: each user's post and home-timeline read rates, a
+/// delivery's marginal cost (the fan-out tier's per-delivery time plus a timeline entry
+/// written on each replica) and the cost of pulling one author at read time (a shard read of a
+/// page of index entries).
+fn cost_based(s: &Scenario, users: u32) -> strategy::fanout::CostBased {
+    let m = &s.model;
+    let shard_item = m.shard.as_ref().map_or(0.0, |t| t.per_item_ns);
+    let shard_read = m.shard.as_ref().and_then(|t| t.read.mean()).unwrap_or(0.0);
+    let delivery = m.fanout.as_ref().map_or(0.0, |t| t.per_item_ns);
+    let push_cost = delivery + s.system.partitioning.replication as f64 * shard_item;
+    let page = s.workload.op(crate::scenario::Op::HomeTimeline).page_size as f64;
+    let pull_cost = shard_read + page * shard_item;
+    let posts = crate::workload::user_rates(s, users, crate::scenario::Op::PostTweet);
+    let reads = crate::workload::user_rates(s, users, crate::scenario::Op::HomeTimeline);
+    strategy::fanout::CostBased::new(&posts, &reads, push_cost, pull_cost)
+}
+
 #[inline]
 fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -416,7 +433,10 @@ impl Service {
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
             partitioner: strategy::partition::build(&s.system.partitioning),
-            fanout: strategy::fanout::build(s.system.fanout.strategy, s.system.fanout.celebrity_followers),
+            fanout: match s.system.fanout.strategy {
+                strategy::FanoutKind::CostBased => Box::new(cost_based(s, users)),
+                kind => strategy::fanout::build(kind, s.system.fanout.celebrity_followers),
+            },
             fanout_kind: s.system.fanout.strategy,
             read_policy: match s.system.partitioning.read_policy {
                 strategy::ReadPolicy::Balanced => Pick::Balanced,
@@ -570,6 +590,9 @@ impl Service {
         let mut followers = Vec::new();
         if self.fanout.push(self.follower_count(user)) {
             self.followers_into(user, &mut followers);
+            if self.fanout.per_edge() {
+                followers.retain(|&f| self.fanout.push_to(user, f));
+            }
         }
         if !followers.is_empty() {
             for batch in followers.chunks(FANOUT_BATCH as usize) {
@@ -749,7 +772,8 @@ impl Service {
         let mut per_shard: Tally<u32> = smallvec![0; shards];
         let mut heads: BinaryHeap<(TweetRef, u32, u32)> = BinaryHeap::new();
         for &f in &followees {
-            if !self.fanout.pull(self.follower_count(f)) {
+            if !self.fanout.pull(self.follower_count(f)) || (self.fanout.per_edge() && !self.fanout.pull_from(f, user))
+            {
                 continue;
             }
             per_shard[self.partitioner.user_shard(f) as usize] += 1;
@@ -994,6 +1018,28 @@ impl Service {
             }
         }
         out
+    }
+
+    /// Of the follow graph's edges (as built, before the run's follows and unfollows), the
+    /// fraction along which tweets are pushed.
+    pub fn pushed_edge_share(&self) -> f64 {
+        let edges = self.graph.edges();
+        if edges == 0 {
+            return 0.0;
+        }
+        let mut pushed = 0u64;
+        for a in 0..self.users() {
+            let followers = self.graph.followers(a);
+            if !self.fanout.push(followers.len() as u32) {
+                continue;
+            }
+            pushed += if self.fanout.per_edge() {
+                followers.iter().filter(|&&f| self.fanout.push_to(a, f)).count() as u64
+            } else {
+                followers.len() as u64
+            };
+        }
+        pushed as f64 / edges as f64
     }
 
     /// The partitioner in use.

@@ -38,6 +38,8 @@ pub enum FanoutKind {
     Push,
     Pull,
     Hybrid,
+    /// Per follow edge, push or pull by which costs less (Feeding Frenzy).
+    CostBased,
 }
 
 /// Cache policies (`system.caches.<layer>.policy`).

@@ -211,3 +211,29 @@ fn time_range_makes_the_newest_bucket_the_hot_shard_and_user_time_spreads_it() {
     // user_time keeps a profile page within the author's group of 4 shards.
     assert!(user_time.operations["user_timeline"].shards_touched.max <= 4.0);
 }
+
+/// Feeding Frenzy's claim on the shipped question: choosing per edge costs no more than the
+/// better of all-push and all-pull.
+#[test]
+fn cost_based_does_no_more_work_than_the_better_of_push_and_pull() {
+    let small = ["population.users=20000", "duration=4s", "warmup=1s"];
+    let variant = |strategy: &str| {
+        let s = format!("system.fanout.strategy={strategy}");
+        let mut set: Vec<&str> = small.to_vec();
+        set.push(&s);
+        run("scenarios/fanout-push-vs-pull.yaml", &set)
+    };
+    let (push, pull, cost) = (variant("push"), variant("pull"), variant("cost_based"));
+    assert_eq!((push.fanout.pushed_edge_share, pull.fanout.pushed_edge_share), (1.0, 0.0));
+    let share = cost.fanout.pushed_edge_share;
+    assert!(share > 0.5 && share < 1.0, "{share}");
+    let best = push.fanout.busy_servers.min(pull.fanout.busy_servers);
+    assert!(
+        cost.fanout.busy_servers <= best,
+        "cost_based {} vs push {} and pull {}",
+        cost.fanout.busy_servers,
+        push.fanout.busy_servers,
+        pull.fanout.busy_servers
+    );
+    assert!(cost.fanout.deliveries < push.fanout.deliveries);
+}
