@@ -198,7 +198,10 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     if let Some(seed) = overrides.seed {
         doc.apply_override(&format!("seed={seed}")).map_err(|m| invalid(path, Origin::Unknown, m))?;
     }
-    for assignment in &overrides.set {
+    // `model.KEY=...` sets a key of the model file (`model=PATH` names another model file).
+    let (model_sets, scenario_sets): (Vec<&String>, Vec<&String>) =
+        overrides.set.iter().partition(|a| a.trim_start().starts_with("model."));
+    for assignment in scenario_sets {
         doc.apply_override(assignment).map_err(|m| invalid(path, Origin::Unknown, m))?;
     }
     let f: ScenarioFile = from_doc(&doc, path)?;
@@ -221,7 +224,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             cx.problem("model", format!("cannot read model file {}: {e}", model_path.display()));
             None
         }
-        Ok(_) => match load_model(&model_path) {
+        Ok(_) => match load_model_with(&model_path, &model_sets) {
             Ok(m) => Some(m),
             Err(ScenarioError::Invalid(ps)) => {
                 cx.problems.extend(ps);
@@ -814,8 +817,19 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Loads a model file on its own (also used by `validate` on model files).
 pub fn load_model(path: &Path) -> Result<Model, ScenarioError> {
+    load_model_with(path, &[])
+}
+
+/// Loads a model file with `model.KEY.PATH=VALUE` overrides applied (the `model.` prefix is
+/// the scenario's view of the model file).
+fn load_model_with(path: &Path, sets: &[&String]) -> Result<Model, ScenarioError> {
     let text = read(path)?;
-    let doc = parse_doc(path, &text)?;
+    let mut doc = parse_doc(path, &text)?;
+    for assignment in sets {
+        let inner = assignment.trim_start().trim_start_matches("model.");
+        doc.apply_override_shown(inner, assignment)
+            .map_err(|m| invalid(path, Origin::Unknown, m.replacen(inner, assignment, 1)))?;
+    }
     let f: file::ModelFile = from_doc(&doc, path)?;
     let mut cx = Cx { doc: &doc, file: path, problems: Vec::new() };
     let (rtt_ns, bandwidth) = match &f.network {

@@ -149,6 +149,12 @@ impl Document {
 
     /// Applies `key.path=value` overrides; the value is parsed as YAML (`4`, `push`, `[1, 2]`).
     pub fn apply_override(&mut self, assignment: &str) -> Result<(), String> {
+        self.apply_override_shown(assignment, assignment)
+    }
+
+    /// As [`Document::apply_override`], naming the override as `shown` in messages (a model
+    /// key set from the scenario's command line as `model.KEY=...`).
+    pub fn apply_override_shown(&mut self, assignment: &str, shown: &str) -> Result<(), String> {
         let Some((path, raw)) = assignment.split_once('=') else {
             return Err(format!("--set {assignment}: expected key.path=value"));
         };
@@ -174,7 +180,7 @@ impl Document {
                 target.as_object_mut().expect("made an object above").entry(part.to_owned()).or_insert(Value::Null);
         }
         *target = parsed.value;
-        self.overrides.push((path.to_owned(), assignment.to_owned()));
+        self.overrides.push((path.to_owned(), shown.to_owned()));
         Ok(())
     }
 

@@ -741,3 +741,26 @@ fn unknown_fault_kind_and_balancer_list_the_allowed_ones() {
         &["system.load_balancing", "unknown value `p3c`", "round_robin, random, least_outstanding, p2c"],
     );
 }
+
+#[test]
+fn a_model_override_is_checked_against_the_model_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = write(dir.path(), "model.yaml", MODEL);
+    let scenario = write(dir.path(), "scenario.yaml", BASE);
+    expect_refused(
+        dir.path(),
+        &scenario,
+        &["--set", "model.nodes.shard.servers=0"],
+        &model,
+        At::Set("model.nodes.shard.servers=0"),
+        &["nodes.shard.servers", "0 is not allowed"],
+    );
+    expect_refused(
+        dir.path(),
+        &scenario,
+        &["--set", "model.nodes.shard.servres=2"],
+        &model,
+        At::Set("model.nodes.shard.servres=2"),
+        &["unknown key `servres`", "did you mean `servers`?"],
+    );
+}
