@@ -9,6 +9,12 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// Embeds a plot written beside report.md by `Report::write` (PNG shown, SVG linked).
+fn plot(o: &mut String, name: &str, alt: &str) {
+    let dir = Report::PLOTS_DIR;
+    let _ = writeln!(o, "![{alt}]({dir}/{name}.png)\n[SVG]({dir}/{name}.svg)\n");
+}
+
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# {} — tweetcap report\n", r.scenario);
@@ -74,6 +80,8 @@ pub fn render(r: &Report) -> String {
         );
     }
     o.push('\n');
+    plot(&mut o, "latency", "Latency by percentile");
+    plot(&mut o, "timeseries", "Throughput and p99 over time");
 
     if !r.slo.is_empty() {
         let _ = writeln!(o, "## SLOs\n");
@@ -108,6 +116,7 @@ pub fn render(r: &Report) -> String {
         human_us(f.lag_us.p99),
         human_us(f.lag_us.max)
     );
+    plot(&mut o, "fanout-lag", "Fan-out lag distribution");
 
     let s = &r.storage;
     let _ = writeln!(o, "## Storage\n");
@@ -127,6 +136,7 @@ pub fn render(r: &Report) -> String {
         human_bytes(max_shard),
         if mean_shard > 0.0 { max_shard / mean_shard } else { 0.0 }
     );
+    plot(&mut o, "storage", "Storage by kind, now and projected");
 
     let _ = writeln!(o, "## Nodes\n");
     let _ = writeln!(
@@ -148,6 +158,7 @@ pub fn render(r: &Report) -> String {
         );
     }
     o.push('\n');
+    plot(&mut o, "utilisation", "Utilisation per tier and per node");
 
     if !r.caches.is_empty() {
         let _ = writeln!(o, "## Caches\n");

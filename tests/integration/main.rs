@@ -5,6 +5,7 @@ mod cache_replay;
 mod determinism;
 mod graph_data;
 mod hand_counts;
+mod plots;
 mod queueing;
 mod scenarios;
 mod util;

@@ -5,7 +5,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::{decade_ticks, si_count, ticked, trim_number};
-use super::{Drawn, Figure, PALETTE, PlotError, Rendered, canvas, label_style, light_grid, nothing_to_plot, render};
+use super::{
+    Drawn, Figure, PALETTE, PlotError, Rendered, canvas, label_style, light_grid, nothing_to_plot, render, small_style,
+    thousands,
+};
 use crate::trace::{Replay, SizeMode};
 
 pub(crate) struct Curves {
@@ -38,7 +41,7 @@ pub fn miss_ratio_curve(results: &[Replay], trace: &str, mode: SizeMode) -> Resu
     }
     let requests = results.first().map_or(0, |r| r.requests);
     render(&Curves {
-        title: format!("Miss-ratio curve: {trace} ({requests} requests)"),
+        title: format!("Miss-ratio curve: {trace} ({} requests)", thousands(requests)),
         by_fraction,
         unit: match mode {
             SizeMode::Objects => "objects",
@@ -59,17 +62,24 @@ impl Figure for Curves {
         let (Some(lo), Some(hi)) = (xs().reduce(f64::min), xs().reduce(f64::max)) else {
             return nothing_to_plot(&area, "No cache sizes were replayed");
         };
-        let (lo, hi) = ((lo - 0.05).floor(), (hi + 0.05).ceil());
-        let y_top = self.curves.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)).fold(0.0, f64::max);
-        let y_top = ((y_top * 1.1 * 10.0).ceil() / 10.0).clamp(0.1, 1.0);
+        // Whole decades around the sizes, a little space beyond.
+        let (mut lo, mut hi) = ((lo + 1e-9).floor(), (hi - 1e-9).ceil());
+        if hi <= lo {
+            (lo, hi) = (lo - 1.0, hi + 1.0);
+        }
+        let ys = || self.curves.iter().flat_map(|(_, p)| p.iter().map(|q| q.1));
+        // The y axis spans the ratios seen, in tenths, so that policies can be told apart.
+        let y_bottom = ((ys().fold(1.0, f64::min) - 0.02) * 10.0).floor().max(0.0) / 10.0;
+        let y_top = ((ys().fold(0.0, f64::max) + 0.02) * 10.0).ceil().min(10.0) / 10.0;
+        let y_top = if y_top <= y_bottom { y_bottom + 0.1 } else { y_top };
         let by_fraction = self.by_fraction;
         let mut chart = ChartBuilder::on(&area)
             .margin_left(10)
             .margin_right(25)
-            .margin_top(10)
+            .margin_top(18)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(ticked(lo..hi, decade_ticks(lo, hi)), 0f64..y_top)?;
+            .build_cartesian_2d(ticked(lo - 0.05..hi + 0.05, decade_ticks(lo, hi)), y_bottom..y_top)?;
         chart
             .configure_mesh()
             .light_line_style(TRANSPARENT)
@@ -87,6 +97,7 @@ impl Figure for Curves {
             .label_style(label_style())
             .axis_desc_style(label_style())
             .draw()?;
+        area.draw_text("miss ratio: share of requests that miss", &small_style(), (75, 0))?;
         for (i, (policy, points)) in self.curves.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             chart
