@@ -159,6 +159,17 @@ fn parse_us(text: &str) -> Option<f64> {
     Some(v.parse::<f64>().ok()? * scale)
 }
 
+/// "1", "200", "1k", "10k", "2M".
+fn parse_count(text: &str) -> Option<f64> {
+    let (v, scale) = match text.chars().last()? {
+        'k' => (&text[..text.len() - 1], 1e3),
+        'M' => (&text[..text.len() - 1], 1e6),
+        'G' => (&text[..text.len() - 1], 1e9),
+        _ => (text, 1.0),
+    };
+    Some(v.parse::<f64>().ok()? * scale)
+}
+
 fn parse_pct(text: &str) -> Option<f64> {
     text.strip_suffix('%')?.parse().ok()
 }
@@ -270,9 +281,16 @@ fn timeseries_shades_the_spike_where_the_plan_puts_it() {
         assert!((x.value(s.x) - from).abs() <= 1.5 * x.pixel(), "shading starts at {} s", x.value(s.x));
         assert!((x.value(s.x + s.w) - to).abs() <= 1.5 * x.pixel(), "shading ends at {} s", x.value(s.x + s.w));
     }
-    // The throughput lines have one point per interval with requests.
-    let intervals = r.timeseries.throughput["home_timeline"].iter().filter(|v| **v > 0.0).count();
-    assert!(svg.lines.iter().any(|(_, p)| p.len() == intervals), "no line with {intervals} points");
+    // home_timeline has requests in every interval: one unbroken line, a point per interval,
+    // each at the report's throughput on the log axis.
+    let values = &r.timeseries.throughput["home_timeline"];
+    assert!(values.iter().all(|v| *v > 0.0));
+    let log = svg.axis(|t| t.strip_suffix("/s").and_then(parse_count).map(f64::log10), true, (0.0, 90.0));
+    let line = svg.lines.iter().find(|(c, p)| c == "#FF7F0E" && p.len() == values.len()).expect("home_timeline line");
+    for ((_, py), want) in line.1.iter().zip(values) {
+        let drawn = 10f64.powf(log.value(*py));
+        assert!((drawn.log10() - want.log10()).abs() <= 1.5 * log.pixel(), "drawn {drawn}/s, report {want}/s");
+    }
 }
 
 #[test]
@@ -336,7 +354,7 @@ fn utilisation_shows_every_node_of_every_tier() {
         let mean = n.per_node.iter().sum::<f64>() / n.count as f64;
         assert!((mean - n.utilisation.mean).abs() < 1e-5, "{tier}: per-node mean {mean} vs {}", n.utilisation.mean);
         assert_eq!(n.per_node.iter().copied().fold(0.0, f64::max), n.utilisation.max, "{tier}: max");
-        assert!(svg.has(&format!("{tier} ×{}", n.count)), "no label for {tier}");
+        assert!(svg.has(tier) && svg.has(&format!("{} nodes", n.count)), "no label for {tier}");
         assert!(svg.has(&format!("max/mean {}", trimmed(n.max_over_mean))), "{tier}: no max/mean note");
     }
     // One bar per node in the lower panel (green, or red above 80%), left of the legend.

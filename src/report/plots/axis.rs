@@ -80,9 +80,20 @@ pub fn decades(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     Some((a, b))
 }
 
-/// Integer decades from `lo` to `hi` (log10 positions), the ticks of a log axis.
+/// Ticks of a log axis from `lo` to `hi` (log10 positions): each power of ten, and 2× and 5×
+/// between them when the axis spans at most two decades.
 pub fn decade_ticks(lo: f64, hi: f64) -> Vec<f64> {
-    (lo.ceil() as i32..=hi.floor() as i32).map(f64::from).collect()
+    let steps: &[f64] = if hi - lo <= 2.0 + 1e-9 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let mut ticks = Vec::new();
+    for d in lo.floor() as i32..=hi.ceil() as i32 {
+        for m in steps {
+            let t = f64::from(d) + m.log10();
+            if t >= lo - 1e-9 && t <= hi + 1e-9 {
+                ticks.push(t);
+            }
+        }
+    }
+    ticks
 }
 
 /// A count at a log10 position, shortened: 1, 10, 100, 1k, 10k, 1M.
@@ -184,6 +195,8 @@ mod tests {
         assert_eq!(decades([100.0]), Some((2.0, 3.0)));
         assert_eq!(decades([0.0, f64::NAN]), None);
         assert_eq!(decade_ticks(0.0, 3.0), [0.0, 1.0, 2.0, 3.0]);
+        let short: Vec<String> = decade_ticks(2.0, 3.0).into_iter().map(si_count).collect();
+        assert_eq!(short, ["100", "200", "500", "1k"]);
         let labels: Vec<String> = [0.0, 1.0, 3.0, 4.0, 6.0].into_iter().map(si_count).collect();
         assert_eq!(labels, ["1", "10", "1k", "10k", "1M"]);
         assert_eq!(duration_at(2.0), "100 µs");

@@ -37,8 +37,9 @@ pub(crate) struct OverTime {
     pub p99_min_requests: f64,
 }
 
-/// Requests an interval needs for its p99 to be drawn (one in a hundred is then above it).
-const P99_MIN_REQUESTS: f64 = 100.0;
+/// Requests an interval needs for its p99 to be drawn: below it, the p99 is the maximum of a
+/// handful of samples and the line is noise.
+const P99_MIN_REQUESTS: f64 = 20.0;
 
 /// The spikes of a report's plan that overlap the measured window, clipped to it. The plan
 /// counts `at_ns` from the start of warm-up.
@@ -65,6 +66,20 @@ pub(crate) fn spike_windows(r: &Report) -> Vec<Window> {
             ),
         });
     }
+    out
+}
+
+/// Points split where intervals are missing, so that a line never bridges a gap.
+fn runs(points: &[(f64, f64)], interval_s: f64) -> Vec<&[(f64, f64)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=points.len() {
+        if i == points.len() || points[i].0 - points[i - 1].0 > 1.5 * interval_s {
+            out.push(&points[start..i]);
+            start = i;
+        }
+    }
+    out.retain(|r| !r.is_empty());
     out
 }
 
@@ -151,10 +166,12 @@ impl Figure for OverTime {
         }
         for s in &self.series {
             let colour = op_colour(&s.op);
-            chart.draw_series(LineSeries::new(
-                s.throughput.iter().map(|&(t, v)| (t, v.log10())),
-                colour.stroke_width(2),
-            ))?;
+            for run in runs(&s.throughput, self.interval_s) {
+                chart.draw_series(LineSeries::new(run.iter().map(|&(t, v)| (t, v.log10())), colour.stroke_width(2)))?;
+                if run.len() == 1 {
+                    chart.draw_series(run.iter().map(|&(t, v)| Circle::new((t, v.log10()), 2, colour.filled())))?;
+                }
+            }
         }
         top.draw_text("throughput (requests/s, log scale)", &small_style(), (90, 2))?;
 
@@ -189,10 +206,15 @@ impl Figure for OverTime {
         }
         for s in &self.series {
             let colour = op_colour(&s.op);
-            chart.draw_series(LineSeries::new(s.p99_us.iter().map(|&(t, v)| (t, v / div)), colour.stroke_width(2)))?;
+            for run in runs(&s.p99_us, self.interval_s) {
+                chart.draw_series(LineSeries::new(run.iter().map(|&(t, v)| (t, v / div)), colour.stroke_width(2)))?;
+                if run.len() == 1 {
+                    chart.draw_series(run.iter().map(|&(t, v)| Circle::new((t, v / div), 2, colour.filled())))?;
+                }
+            }
         }
         let p99_note = if self.p99_min_requests > 1.0 {
-            format!("p99 latency per interval (intervals with ≥ {} requests)", self.p99_min_requests)
+            format!("p99 latency per interval (intervals with at least {} requests)", self.p99_min_requests)
         } else {
             "p99 latency per interval".to_owned()
         };

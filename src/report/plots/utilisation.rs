@@ -51,20 +51,11 @@ impl PerNode {
     }
 }
 
-/// Each tier gets one unit of the x axis, whatever its node count, so that labels never
-/// crowd; its bars share the first GROUP of it.
-fn tier_axis(groups: &[Group], labels: bool) -> (Vec<f64>, impl Fn(&f64) -> String) {
-    let centres: Vec<f64> = (0..groups.len()).map(|i| i as f64 + 0.5).collect();
-    let names: Vec<String> = groups
-        .iter()
-        .map(|g| {
-            if g.unstable { format!("{} ×{} UNSTABLE", g.tier, g.nodes) } else { format!("{} ×{}", g.tier, g.nodes) }
-        })
-        .collect();
-    let label = move |x: &f64| {
-        if labels { names.get(x.floor().max(0.0) as usize).cloned().unwrap_or_default() } else { String::new() }
-    };
-    (centres, label)
+/// Each tier gets one unit of the x axis, whatever its node count, so that names never
+/// crowd; its bars share the first GROUP of it. The ticks mark the tiers' centres; the names
+/// are drawn under them on two lines (see `draw`), not by the mesh.
+fn tier_ticks(groups: &[Group]) -> Vec<f64> {
+    (0..groups.len()).map(|i| i as f64 + 0.5).collect()
 }
 
 impl Figure for PerNode {
@@ -82,21 +73,21 @@ impl Figure for PerNode {
         let red = PALETTE[3];
 
         // Per tier: mean and busiest node on the full 0–100% scale, with the 80% line.
-        let (centres, label) = tier_axis(&self.groups, false);
+        let no_label = |_: &f64| String::new();
         let mut chart = ChartBuilder::on(&tiers)
             .margin_left(10)
             .margin_right(170)
             .margin_top(8)
             .x_label_area_size(8)
             .y_label_area_size(60)
-            .build_cartesian_2d(ticked(0f64..n, centres), 0f64..1.0)?;
+            .build_cartesian_2d(ticked(0f64..n, tier_ticks(&self.groups)), 0f64..1.0)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .bold_line_style(light_grid())
             .y_labels(3)
-            .x_label_formatter(&label)
+            .x_label_formatter(&no_label)
             .y_label_formatter(&|y| format!("{}%", trim_number(y * 100.0, 0)))
             .label_style(label_style())
             .draw()?;
@@ -120,23 +111,23 @@ impl Figure for PerNode {
         // Per node, on a scale that shows the skew; the 80% line when it is in range.
         let max = self.groups.iter().map(|g| g.max).fold(0.0, f64::max);
         let y_top = nice_ceiling(max * 1.12).min(1.0);
-        let (centres, label) = tier_axis(&self.groups, true);
+
         let mut chart = ChartBuilder::on(&nodes)
             .margin_left(10)
             .margin_right(170)
             .margin_top(22)
-            .x_label_area_size(45)
+            .x_label_area_size(58)
             .y_label_area_size(60)
-            .build_cartesian_2d(ticked(0f64..n, centres), 0f64..y_top)?;
+            .build_cartesian_2d(ticked(0f64..n, tier_ticks(&self.groups)), 0f64..y_top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .bold_line_style(light_grid())
             .y_labels(5)
-            .x_label_formatter(&label)
+            .x_label_formatter(&no_label)
             .y_label_formatter(&|y| format!("{}%", trim_number(y * 100.0, 1)))
-            .x_desc("tier × nodes; one bar per node, in node order")
+            .x_desc("one bar per node, in node order")
             .label_style(label_style())
             .axis_desc_style(label_style())
             .draw()?;
@@ -166,6 +157,13 @@ impl Figure for PerNode {
                 small_style().pos(Pos::new(HPos::Center, VPos::Bottom)),
             )))?;
         }
+        // Tier names under the axis: the name, then the node count.
+        chart.draw_series(self.groups.iter().enumerate().map(|(i, g)| {
+            let nodes = if g.unstable { format!("{} nodes UNSTABLE", g.nodes) } else { format!("{} nodes", g.nodes) };
+            EmptyElement::at((i as f64 + 0.5, 0.0))
+                + Text::new(g.tier.clone(), (0, 6), label_style().pos(Pos::new(HPos::Center, VPos::Top)))
+                + Text::new(nodes, (0, 23), small_style().pos(Pos::new(HPos::Center, VPos::Top)))
+        }))?;
         if WARN_AT <= y_top {
             chart.draw_series(DashedLineSeries::new([(0.0, WARN_AT), (n, WARN_AT)], 8, 5, red.stroke_width(2)))?;
         }
