@@ -2,7 +2,7 @@
 //! Exit status: 0 success, 1 a check failed (an SLO gate), 2 bad input or usage.
 
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -264,7 +264,11 @@ fn plot(report: &Path, out: Option<PathBuf>) -> ExitCode {
     let dir = out.unwrap_or_else(|| report.parent().unwrap_or(Path::new(".")).join(Report::PLOTS_DIR));
     match tweetcap::report::plots::write(&r, &dir) {
         Ok(paths) => {
-            paths.iter().for_each(|p| println!("{}", p.display()));
+            // A closed pipe (`| head`) is not an error: the files are written.
+            let mut out = std::io::stdout().lock();
+            for p in paths {
+                let _ = writeln!(out, "{}", p.display());
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -404,6 +404,36 @@ fn plot_refuses_a_damaged_report_and_writes_nothing() {
 }
 
 #[test]
+fn plot_draws_a_report_written_before_the_plot_fields() {
+    let (out, _) = quickstart();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    json["fanout"].as_object_mut().unwrap().remove("lag_histogram");
+    json["storage"].as_object_mut().unwrap().remove("growth_per_day_by_kind");
+    for n in json["nodes"].as_object_mut().unwrap().values_mut() {
+        n.as_object_mut().unwrap().remove("per_node");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "report.json", &serde_json::to_string(&json).unwrap());
+    let o = tweetcap(dir.path(), &["plot", "report.json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lag = read_svg(&dir.path().join("plots/fanout-lag.svg"));
+    assert!(lag.has("this report has no lag histogram: its p50, p99 and max only"));
+    let storage = read_svg(&dir.path().join("plots/storage.svg"));
+    assert!(storage.has("growth"), "the growth is drawn as one block");
+    let utilisation = read_svg(&dir.path().join("plots/utilisation.svg"));
+    assert!(utilisation.has("max only"));
+
+    // Damaged time figures are refused, not drawn.
+    json["timeseries"]["interval_s"] = serde_json::json!(0.0);
+    write(dir.path(), "zero/report.json", &serde_json::to_string(&json).unwrap());
+    let o = tweetcap(dir.path(), &["plot", "zero/report.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("timeseries.interval_s"));
+    assert!(!dir.path().join("zero/plots").exists());
+}
+
+#[test]
 fn cache_replay_plots_the_miss_ratio_curve_it_prints() {
     let dir = tempfile::tempdir().unwrap();
     // A skewed synthetic trace: object k is requested about 1/k as often, among 100,000.

@@ -92,6 +92,7 @@ impl Figure for LagDistribution {
         let (lo, hi) = ((lo - 0.1).floor(), (hi + 0.1).ceil());
         // Headroom above the tallest bar for the markers' labels.
         let y_top = nice_ceiling(1.3 * self.bins.iter().map(|b| b.share * 100.0).fold(0.0, f64::max)).max(1.0);
+        let shares = !self.bins.is_empty();
         let mut chart = ChartBuilder::on(&area)
             .margin_left(10)
             .margin_right(25)
@@ -105,7 +106,7 @@ impl Figure for LagDistribution {
             .bold_line_style(light_grid())
             .y_labels(6)
             .x_label_formatter(&|x| duration_at(*x))
-            .y_label_formatter(&|y| format!("{}%", trim_number(*y, 1)))
+            .y_label_formatter(&|y| if shares { format!("{}%", trim_number(*y, 1)) } else { String::new() })
             .x_desc("lag from a post's arrival to its last delivery (log scale)")
             .label_style(label_style())
             .axis_desc_style(label_style())

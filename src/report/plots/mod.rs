@@ -126,7 +126,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
 pub fn render_report(r: &Report) -> Result<Vec<Rendered>, PlotError> {
     Ok(vec![
         render(&latency::Spectrum::new(r)?)?,
-        render(&timeseries::OverTime::new(r))?,
+        render(&timeseries::OverTime::new(r)?)?,
         render(&fanout::LagDistribution::new(r)?)?,
         render(&storage::Projection::new(r))?,
         render(&utilisation::PerNode::new(r))?,

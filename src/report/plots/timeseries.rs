@@ -7,7 +7,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{decade_ticks, decades, nice_ceiling, si_count, ticked, time_unit, trim_number};
 use super::{
-    Drawn, Figure, Key, canvas, label_style, legend_column, light_grid, nothing_to_plot, op_colour, small_style,
+    Drawn, Figure, Key, PlotError, canvas, label_style, legend_column, light_grid, nothing_to_plot, op_colour,
+    small_style,
 };
 use crate::report::Report;
 
@@ -84,8 +85,17 @@ fn runs(points: &[(f64, f64)], interval_s: f64) -> Vec<&[(f64, f64)]> {
 }
 
 impl OverTime {
-    pub fn new(r: &Report) -> OverTime {
+    pub fn new(r: &Report) -> Result<OverTime, PlotError> {
         let ts = &r.timeseries;
+        for (field, v) in [("timeseries.interval_s", ts.interval_s), ("simulated_seconds", r.simulated_seconds)] {
+            if v.is_nan() || v <= 0.0 {
+                return Err(PlotError::Data {
+                    plot: "timeseries",
+                    field: field.to_owned(),
+                    message: format!("{v} is not a length of time; expected more than 0 s"),
+                });
+            }
+        }
         let mid = |i: usize| (i as f64 + 0.5) * ts.interval_s;
         // Where no operation reaches P99_MIN_REQUESTS per interval, every interval with requests counts.
         let busiest = ts.throughput.values().flatten().fold(0.0, |m: f64, v| m.max(v * ts.interval_s));
@@ -111,13 +121,13 @@ impl OverTime {
                 .unwrap_or_default();
             series.push(Series { op: op.clone(), throughput, p99_us });
         }
-        OverTime {
+        Ok(OverTime {
             series,
             spikes: spike_windows(r),
             duration_s: r.simulated_seconds,
             interval_s: ts.interval_s,
             p99_min_requests,
-        }
+        })
     }
 }
 
