@@ -28,8 +28,8 @@ pub(crate) struct Curve {
     pub count: u64,
     /// (percentile axis position, latency in µs).
     pub points: Vec<(f64, f64)>,
-    /// The report's percentiles: (axis position, µs, name).
-    pub marks: Vec<(f64, f64, &'static str)>,
+    /// The report's p50, p90, p99 and p99.9: (axis position, µs).
+    pub marks: Vec<(f64, f64)>,
     pub p99_us: f64,
 }
 
@@ -73,11 +73,9 @@ impl Spectrum {
             let mut marks = Vec::new();
             if let Some(o) = r.operations.get(op) {
                 let l = &o.latency_us;
-                for (q, v, name) in
-                    [(0.5, l.p50, "p50"), (0.9, l.p90, "p90"), (0.99, l.p99, "p99"), (0.999, l.p999, "p99.9")]
-                {
+                for (q, v) in [(0.5, l.p50), (0.9, l.p90), (0.99, l.p99), (0.999, l.p999)] {
                     if percentile_x(q) <= x_end + 1e-9 {
-                        marks.push((percentile_x(q), v, name));
+                        marks.push((percentile_x(q), v));
                     }
                 }
             }
@@ -146,13 +144,14 @@ impl Figure for Spectrum {
             let colour = op_colour(&c.op);
             chart.draw_series(LineSeries::new(c.points.iter().map(|&(x, v)| (x, v / div)), colour.stroke_width(2)))?;
             chart.draw_series(
-                c.marks.iter().map(|&(x, v, _)| Circle::new((x, v / div), 4, colour.mix(0.9).stroke_width(2))),
+                c.marks.iter().map(|&(x, v)| Circle::new((x, v / div), 4, colour.mix(0.9).stroke_width(2))),
             )?;
         }
         let mut above = Vec::new();
         for s in &self.slos {
             let y = s.target_us / div;
-            let label = format!("{} {} ≤ {}", s.op, s.stat, human_us(s.target_us));
+            let stat = if s.stat == "p999" { "p99.9" } else { s.stat.as_str() };
+            let label = format!("{} {stat} ≤ {}", s.op, human_us(s.target_us));
             if y > y_top {
                 above.push(label);
                 continue;
