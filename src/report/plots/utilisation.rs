@@ -51,6 +51,13 @@ impl PerNode {
     }
 }
 
+/// A utilisation as a percentage, with a second decimal below 1% so that small loads do not
+/// read as 0%.
+fn pct(u: f64) -> String {
+    let p = u * 100.0;
+    format!("{}%", trim_number(p, if p < 1.0 { 2 } else { 1 }))
+}
+
 /// Each tier gets one unit of the x axis, whatever its node count, so that names never
 /// crowd; its bars share the first GROUP of it. The ticks mark the tiers' centres; the names
 /// are drawn under them on two lines (see `draw`), not by the mesh.
@@ -100,11 +107,7 @@ impl Figure for PerNode {
             ]
         }))?;
         chart.draw_series(self.groups.iter().enumerate().map(|(i, g)| {
-            Text::new(
-                format!("{}%", trim_number(g.max * 100.0, 1)),
-                (i as f64 + 0.625, g.max),
-                small_style().pos(Pos::new(HPos::Center, VPos::Bottom)),
-            )
+            Text::new(pct(g.max), (i as f64 + 0.625, g.max), small_style().pos(Pos::new(HPos::Center, VPos::Bottom)))
         }))?;
         chart.draw_series(DashedLineSeries::new([(0.0, WARN_AT), (n, WARN_AT)], 8, 5, red.stroke_width(2)))?;
 
@@ -181,5 +184,18 @@ impl Figure for PerNode {
         ];
         legend_column(&legend, &entries)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pct;
+
+    #[test]
+    fn small_loads_keep_a_digit() {
+        assert_eq!(pct(0.0), "0%");
+        assert_eq!(pct(0.0003), "0.03%");
+        assert_eq!(pct(0.1949), "19.5%");
+        assert_eq!(pct(1.0), "100%");
     }
 }
