@@ -8,10 +8,16 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{decade_ticks, duration_at, nice_ceiling, ticked, trim_number};
 use super::{
-    Drawn, Figure, PALETTE, PlotError, canvas, label_style, light_grid, nothing_to_plot, small_style, thousands,
+    Drawn, Figure, Key, PALETTE, PlotError, canvas, label_style, legend_column, light_grid, nothing_to_plot,
+    small_style, thousands,
 };
 use crate::report::{Report, decode_histogram};
 use crate::scenario::units::human_us;
+
+/// The bars: the first palette colour, lightened.
+const BAR: RGBColor = RGBColor(87, 153, 199);
+/// Colours of the p50, p99 and max markers.
+const MARK_COLOURS: [RGBColor; 3] = [PALETTE[2], PALETTE[1], PALETTE[3]];
 
 /// Bins per factor of ten of lag.
 const BINS_PER_DECADE: f64 = 10.0;
@@ -93,9 +99,10 @@ impl Figure for LagDistribution {
         // Headroom above the tallest bar for the markers' labels.
         let y_top = nice_ceiling(1.3 * self.bins.iter().map(|b| b.share * 100.0).fold(0.0, f64::max)).max(1.0);
         let shares = !self.bins.is_empty();
+        let (area, legend) = area.split_horizontally(area.dim_in_pixel().0 - 170);
         let mut chart = ChartBuilder::on(&area)
             .margin_left(10)
-            .margin_right(25)
+            .margin_right(10)
             .margin_top(18)
             .x_label_area_size(45)
             .y_label_area_size(60)
@@ -120,7 +127,7 @@ impl Figure for LagDistribution {
         )?;
         for (i, &(name, us)) in self.marks.iter().enumerate() {
             let x = us.max(1e-3).log10();
-            let c = [PALETTE[2], PALETTE[1], PALETTE[3]][i % 3];
+            let c = MARK_COLOURS[i % MARK_COLOURS.len()];
             chart.draw_series(DashedLineSeries::new([(x, 0.0), (x, y_top)], 6, 4, c.stroke_width(2)))?;
             // Labels stagger downwards so that close markers do not overlap.
             let y = y_top * (0.98 - 0.07 * i as f64);
@@ -140,6 +147,14 @@ impl Figure for LagDistribution {
             )
         };
         area.draw_text(&header, &small_style(), (75, 0))?;
+        let mut entries = Vec::new();
+        if shares {
+            entries.push(("posts per bin".to_owned(), Key::Block(BAR)));
+        }
+        for (i, &(name, _)) in self.marks.iter().enumerate() {
+            entries.push((format!("{name} lag"), Key::Dashed(MARK_COLOURS[i % MARK_COLOURS.len()])));
+        }
+        legend_column(&legend.margin(18, 0, 0, 0), &entries)?;
         Ok(())
     }
 }
