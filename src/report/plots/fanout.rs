@@ -118,12 +118,11 @@ impl Figure for LagDistribution {
             .label_style(label_style())
             .axis_desc_style(label_style())
             .draw()?;
-        let colour = PALETTE[0];
         chart.draw_series(
             self.bins
                 .iter()
                 .filter(|b| b.share > 0.0)
-                .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.share * 100.0)], colour.mix(0.75).filled())),
+                .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.share * 100.0)], BAR.filled())),
         )?;
         for (i, &(name, us)) in self.marks.iter().enumerate() {
             let x = us.max(1e-3).log10();
