@@ -168,11 +168,11 @@ impl Figure for OverTime {
             .draw()?;
         for w in &self.spikes {
             chart.draw_series(std::iter::once(Rectangle::new([(w.from_s, lo), (w.to_s, hi)], SPIKE_FILL.filled())))?;
-            chart.draw_series(std::iter::once(Text::new(
-                w.label.clone(),
-                (w.from_s, hi),
-                small_style().pos(Pos::new(HPos::Left, VPos::Top)),
-            )))?;
+            // A line below the panel's own heading, which a spike at 0 s would cover.
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((w.from_s, hi))
+                    + Text::new(w.label.clone(), (3, 16), small_style().pos(Pos::new(HPos::Left, VPos::Top))),
+            ))?;
         }
         for s in &self.series {
             let colour = op_colour(&s.op);
