@@ -149,7 +149,10 @@ impl Figure for OverTime {
         let x_range = 0f64..self.duration_s.max(self.interval_s);
 
         // Throughput, log scale: operations differ by orders of magnitude.
-        let (lo, hi) = decades(self.series.iter().flat_map(|s| s.throughput.iter().map(|p| p.1))).unwrap_or((0.0, 1.0));
+        let values = || self.series.iter().flat_map(|s| s.throughput.iter().map(|p| p.1));
+        let (lo, hi) = decades(values()).unwrap_or((0.0, 1.0));
+        // Room above the busiest line for the heading and the spike labels.
+        let hi = hi.max(values().fold(1.0, f64::max).log10() + 0.6);
         let mut chart = ChartBuilder::on(&top)
             .margin_left(10)
             .margin_right(10)
