@@ -2,7 +2,7 @@
 //! Exit status: 0 success, 1 a check failed (an SLO gate), 2 bad input or usage.
 
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -70,6 +70,10 @@ enum Command {
         /// of the working set (replaces --size).
         #[arg(long, value_name = "POINTS")]
         curve: Option<u32>,
+        /// Also draw the miss-ratio curve of the policies replayed, as miss-ratio-curve.svg and
+        /// .png in this folder.
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
         /// S3-FIFO: share of the capacity given to the small FIFO.
         #[arg(long, default_value_t = 0.10)]
         s3fifo_small_ratio: f64,
@@ -79,6 +83,14 @@ enum Command {
         /// S3-FIFO: hits in the small FIFO that move an object to the main FIFO.
         #[arg(long, default_value_t = 2)]
         s3fifo_threshold: u32,
+    },
+    /// Redraw the plots of a report.json (latency spectrum, time series, fan-out lag,
+    /// storage, utilisation) as SVG and PNG.
+    Plot {
+        report: PathBuf,
+        /// Output folder (default: plots/ beside the report).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
@@ -113,6 +125,7 @@ fn main() -> ExitCode {
             by,
             json,
             curve,
+            plot,
             s3fifo_small_ratio,
             s3fifo_ghost_ratio,
             s3fifo_threshold,
@@ -132,8 +145,9 @@ fn main() -> ExitCode {
                 }
                 None => size,
             };
-            cache_replay(&trace, &policy, &size, by, json, s3)
+            cache_replay(&trace, &policy, &size, by, json, s3, plot.as_deref())
         }
+        Command::Plot { report, out } => plot(&report, out),
     }
 }
 
@@ -239,6 +253,31 @@ fn print_summary(r: &Report) {
     }
 }
 
+fn plot(report: &Path, out: Option<PathBuf>) -> ExitCode {
+    let r = match Report::read(report) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = out.unwrap_or_else(|| report.parent().unwrap_or(Path::new(".")).join(Report::PLOTS_DIR));
+    match tweetcap::report::plots::write(&r, &dir) {
+        Ok(paths) => {
+            // A closed pipe (`| head`) is not an error: the files are written.
+            let mut out = std::io::stdout().lock();
+            for p in paths {
+                let _ = writeln!(out, "{}", p.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// A model file has only model keys at the top level (name, description, network, nodes).
 fn is_model(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else { return false };
@@ -339,6 +378,7 @@ fn cache_replay(
     by: SizeMode,
     json: bool,
     s3: S3FifoParams,
+    plot_dir: Option<&Path>,
 ) -> ExitCode {
     let usage = |message: String| {
         eprintln!("{message}");
@@ -399,6 +439,17 @@ fn cache_replay(
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(dir) = plot_dir {
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let drawn = match tweetcap::report::plots::miss_ratio_curve(&results, &name, by) {
+            Ok(d) => d,
+            Err(e) => return usage(e.to_string()),
+        };
+        match tweetcap::report::plots::write_rendered(dir, &[drawn]) {
+            Ok(paths) => paths.iter().for_each(|p| eprintln!("plot: {}", p.display())),
+            Err(e) => return usage(e.to_string()),
+        }
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default());
         return ExitCode::SUCCESS;

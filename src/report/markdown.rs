@@ -9,6 +9,12 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// Embeds a plot written beside report.md by `Report::write` (PNG shown, SVG linked).
+fn plot(o: &mut String, name: &str, alt: &str) {
+    let dir = Report::PLOTS_DIR;
+    let _ = writeln!(o, "![{alt}]({dir}/{name}.png)\n[SVG]({dir}/{name}.svg)\n");
+}
+
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# {} — tweetcap report\n", r.scenario);
@@ -80,6 +86,8 @@ pub fn render(r: &Report) -> String {
         );
     }
     o.push('\n');
+    plot(&mut o, "latency", "Latency by percentile");
+    plot(&mut o, "timeseries", "Throughput and p99 over time");
 
     if !r.slo.is_empty() {
         let _ = writeln!(o, "## SLOs\n");
@@ -121,6 +129,7 @@ pub fn render(r: &Report) -> String {
         f.home_read_shards,
         f.busy_servers
     );
+    plot(&mut o, "fanout-lag", "Fan-out lag distribution");
 
     let s = &r.storage;
     let _ = writeln!(o, "## Storage\n");
@@ -140,6 +149,7 @@ pub fn render(r: &Report) -> String {
         human_bytes(max_shard),
         if mean_shard > 0.0 { max_shard / mean_shard } else { 0.0 }
     );
+    plot(&mut o, "storage", "Storage by kind, now and projected");
 
     let _ = writeln!(o, "## Nodes\n");
     let _ =
@@ -160,6 +170,7 @@ pub fn render(r: &Report) -> String {
         );
     }
     o.push('\n');
+    plot(&mut o, "utilisation", "Utilisation per tier and per node");
 
     if let Some(p) = &r.partitioning {
         let _ = writeln!(o, "## Partitioning (`{}`, {} shards)\n", p.strategy, p.shards);

@@ -4,6 +4,7 @@
 
 pub mod faults;
 pub mod markdown;
+pub mod plots;
 
 use base64::Engine as _;
 use hdrhistogram::Histogram;
@@ -26,6 +27,9 @@ pub enum ReportError {
     /// A report file could not be read back or parsed.
     #[error("{}: not a tweetcap report: {message}", path.display())]
     Read { path: PathBuf, message: String },
+    /// A plot could not be drawn from the report.
+    #[error(transparent)]
+    Plot(#[from] plots::PlotError),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -138,6 +142,9 @@ pub struct FanoutReport {
     pub busy_servers: f64,
     pub deliveries_per_tweet: Spread,
     pub lag_us: LagReport,
+    /// The lag histogram in nanoseconds, encoded as `histograms` are (empty without deliveries).
+    #[serde(default)]
+    pub lag_histogram: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -148,6 +155,9 @@ pub struct StorageReport {
     pub by_shard: Vec<u64>,
     /// Growth over the run (warm-up included), scaled to a day.
     pub growth_per_day_bytes: f64,
+    /// The same per kind.
+    #[serde(default)]
+    pub growth_per_day_by_kind: BTreeMap<String, f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -201,6 +211,9 @@ pub struct NodeReport {
     pub offered_load_max: f64,
     pub unstable: bool,
     pub visits: u64,
+    /// Utilisation of each node, in node order (6 decimals).
+    #[serde(default)]
+    pub per_node: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -385,6 +398,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
             let l = Latency::of(&rec.lag);
             LagReport { p50: l.p50, p99: l.p99, max: l.max }
         },
+        lag_histogram: if rec.lag.is_empty() { String::new() } else { encode_histogram(&rec.lag) },
     };
 
     let st = svc.storage();
@@ -395,6 +409,14 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         by_kind: st.by_kind.iter().map(|(k, b)| (k.name().to_owned(), *b)).collect(),
         by_shard: st.by_shard.clone(),
         growth_per_day_bytes: ((st.total_bytes as f64 - facts.storage_before.total_bytes as f64) / run_days).round(),
+        growth_per_day_by_kind: st
+            .by_kind
+            .iter()
+            .map(|(k, b)| {
+                let before = facts.storage_before.by_kind.iter().find(|(kb, _)| kb == k).map_or(0, |(_, b)| *b);
+                (k.name().to_owned(), ((*b as f64 - before as f64) / run_days).round())
+            })
+            .collect(),
     };
 
     let mut by_tier = BTreeMap::new();
@@ -484,6 +506,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
                 offered_load_max: round6(offered),
                 unstable,
                 visits: ms.iter().map(|n| n.visits).sum(),
+                per_node: utils.iter().map(|u| round6(*u)).collect(),
             },
         );
     }
@@ -649,11 +672,17 @@ impl Report {
         serde_json::from_str(&text).map_err(|e| ReportError::Read { path: path.to_path_buf(), message: e.to_string() })
     }
 
-    /// Writes report.json and report.md into `dir`, each atomically.
+    /// Where report.md links the plots, relative to it.
+    pub const PLOTS_DIR: &'static str = "plots";
+
+    /// Writes report.json, report.md and the plots (in `plots/`) into `dir`, each file
+    /// atomically; the plots are drawn before anything is written.
     pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
+        let drawn = plots::render_report(self)?;
         std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
         write_atomic(&dir.join("report.json"), self.to_json().as_bytes())?;
         write_atomic(&dir.join("report.md"), markdown::render(self).as_bytes())?;
+        plots::write_rendered(&dir.join(Self::PLOTS_DIR), &drawn)?;
         Ok(())
     }
 }

@@ -1,4 +1,5 @@
-//! The same scenario and seed give a byte-identical report.json, wall-clock time aside.
+//! The same scenario and seed give a byte-identical report.json, wall-clock time aside, and
+//! byte-identical plots.
 
 use super::util::{repo, tweetcap};
 
@@ -36,6 +37,14 @@ fn same_seed_same_report_other_seed_other_report() {
     assert!(a == b, "same seed, different reports");
     assert_ne!(a, c, "another seed gave the same report");
     assert!(a.contains("\"seed\": 7"));
+    // The plots are drawn from the report alone, wall-clock time aside: identical too.
+    for name in ["latency", "timeseries", "fanout-lag", "storage", "utilisation"] {
+        for ext in ["svg", "png"] {
+            let file = format!("plots/{name}.{ext}");
+            let read = |run: &str| std::fs::read(dir.path().join(run).join(&file)).expect("plot file");
+            assert!(read("a") == read("b"), "{file} differs between two runs with the same seed");
+        }
+    }
     // Only wall_seconds was left out.
     let full = std::fs::read_to_string(dir.path().join("a/report.json")).unwrap();
     assert_eq!(full.lines().count(), a.lines().count() + 1);
