@@ -294,6 +294,40 @@ fn timeseries_shades_the_spike_where_the_plan_puts_it() {
 }
 
 #[test]
+fn timeseries_shades_a_fault_where_the_plan_puts_it() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plots-fault-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let o = tweetcap(
+        &repo(""),
+        &[
+            "run",
+            "scenarios/quickstart.yaml",
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            "duration=20s",
+            "--set",
+            "workload.pattern.spikes=[]",
+            "--set",
+            "faults=[{kind: slow_node, target: \"shard[1]\", at: 6s, for: 4s, factor: 3}]",
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = read_svg(&out.join("plots/timeseries.svg"));
+    assert!(svg.has("slow_node ×3 shard[1]") && svg.has("fault"), "fault label or legend missing");
+    assert!(!svg.has("spike"), "no spike in this run");
+    let x = svg.axis(|t| t.strip_suffix(" s").and_then(|v| v.parse().ok()), false, (440.0, 500.0));
+    let shaded: Vec<&Rect> = svg.rects.iter().filter(|r| r.fill == "#DEDEF0" && r.h > 50.0).collect();
+    assert_eq!(shaded.len(), 2, "one shaded window in each panel");
+    for s in shaded {
+        assert!((x.value(s.x) - 6.0).abs() <= 1.5 * x.pixel(), "shading starts at {} s", x.value(s.x));
+        assert!((x.value(s.x + s.w) - 10.0).abs() <= 1.5 * x.pixel(), "shading ends at {} s", x.value(s.x + s.w));
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
 fn fanout_lag_is_the_reports_lag_histogram() {
     let (out, r) = quickstart();
     let f = &r.fanout;

@@ -1,5 +1,6 @@
 //! Throughput and p99 over simulated time, from `timeseries`, with the pattern's spikes
-//! (`plan.workload.pattern.spikes`) shaded where they fall in the measured window.
+//! (`plan.workload.pattern.spikes`) and the injected faults (`plan.faults`) shaded where they
+//! fall in the measured window.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -13,12 +14,14 @@ use super::{
 use crate::report::Report;
 
 const SPIKE_FILL: RGBColor = RGBColor(255, 226, 186);
+const FAULT_FILL: RGBColor = RGBColor(222, 222, 240);
 
 /// A spike inside the measured window, in seconds from its start.
 pub(crate) struct Window {
     pub from_s: f64,
     pub to_s: f64,
     pub label: String,
+    pub fill: RGBColor,
 }
 
 pub(crate) struct Series {
@@ -65,6 +68,32 @@ pub(crate) fn spike_windows(r: &Report) -> Vec<Window> {
                 trim_number(multiplier, 2),
                 if ops.is_empty() { "all ops".to_owned() } else { ops.join(", ") }
             ),
+            fill: SPIKE_FILL,
+        });
+    }
+    out.extend(fault_windows(r));
+    out
+}
+
+/// The faults of a report's plan inside the measured window. An instantaneous one (a cache
+/// flush) is drawn a third of an interval wide.
+pub(crate) fn fault_windows(r: &Report) -> Vec<Window> {
+    let Some(faults) = r.plan["faults"].as_array() else { return Vec::new() };
+    let mut out = Vec::new();
+    for f in faults {
+        let (Some(at), Some(len)) = (f["at_ns"].as_f64(), f["for_ns"].as_f64()) else { continue };
+        let from = at / 1e9 - r.warmup_seconds;
+        let to = from + (len / 1e9).max(r.timeseries.interval_s / 3.0);
+        if to <= 0.0 || from >= r.simulated_seconds {
+            continue;
+        }
+        let kind = f["kind"].as_str().unwrap_or("fault");
+        let factor = f["factor"].as_f64().map(|x| format!(" ×{}", trim_number(x, 2))).unwrap_or_default();
+        out.push(Window {
+            from_s: from.max(0.0),
+            to_s: to.min(r.simulated_seconds),
+            label: format!("{kind}{factor} {}", f["target"].as_str().unwrap_or("")),
+            fill: FAULT_FILL,
         });
     }
     out
@@ -170,7 +199,7 @@ impl Figure for OverTime {
             .label_style(label_style())
             .draw()?;
         for w in &self.spikes {
-            chart.draw_series(std::iter::once(Rectangle::new([(w.from_s, lo), (w.to_s, hi)], SPIKE_FILL.filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new([(w.from_s, lo), (w.to_s, hi)], w.fill.filled())))?;
             // A line below the panel's own heading, which a spike at 0 s would cover.
             chart.draw_series(std::iter::once(
                 EmptyElement::at((w.from_s, hi))
@@ -212,10 +241,7 @@ impl Figure for OverTime {
             .axis_desc_style(label_style())
             .draw()?;
         for w in &self.spikes {
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(w.from_s, 0.0), (w.to_s, y_top)],
-                SPIKE_FILL.filled(),
-            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new([(w.from_s, 0.0), (w.to_s, y_top)], w.fill.filled())))?;
         }
         for s in &self.series {
             let colour = op_colour(&s.op);
@@ -234,8 +260,11 @@ impl Figure for OverTime {
         bottom.draw_text(&p99_note, &small_style(), (90, 4))?;
         let mut entries: Vec<(String, Key)> =
             self.series.iter().map(|s| (s.op.clone(), Key::Line(op_colour(&s.op)))).collect();
-        if !self.spikes.is_empty() {
+        if self.spikes.iter().any(|w| w.fill == SPIKE_FILL) {
             entries.push(("spike".to_owned(), Key::Block(SPIKE_FILL)));
+        }
+        if self.spikes.iter().any(|w| w.fill == FAULT_FILL) {
+            entries.push(("fault".to_owned(), Key::Block(FAULT_FILL)));
         }
         legend_column(&legend.margin(20, 0, 0, 0), &entries)?;
         Ok(())
