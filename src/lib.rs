@@ -6,7 +6,8 @@
 //! executes each request for real and returns the resource visits it costs; the discrete-event
 //! engine ([`sim`]) plays those visits out on queues in simulated time; the recorder
 //! ([`metrics`]) and the report ([`report`]) turn the run into latency, storage and bandwidth
-//! figures beside a back-of-envelope estimate ([`estimate`]).
+//! figures beside a back-of-envelope estimate ([`estimate`]). A [`sweep`] runs one scenario over
+//! the values of one key, in parallel, and finds the smallest setting that meets the SLOs.
 //!
 //! # Accuracy
 //! The engine is exact for the model it is given: with one shard, no network and exponential
@@ -28,5 +29,6 @@ pub mod scenario;
 pub mod service;
 pub mod sim;
 pub mod strategy;
+pub mod sweep;
 pub mod trace;
 pub mod workload;

@@ -92,6 +92,32 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run a scenario at several values of one key (in parallel on all cores): knee curves,
+    /// confidence intervals over replications, and the smallest value meeting every SLO.
+    Sweep {
+        scenario: PathBuf,
+        /// The key and its values, e.g. --vary system.partitioning.shards=4,8,16 (model keys
+        /// as model.nodes.shard.servers=1,2,4). Values are tried in the order given.
+        #[arg(long, value_name = "KEY.PATH=V1,V2,...")]
+        vary: String,
+        /// Runs per value, with independent seeds; 2 or more give 95% confidence intervals.
+        #[arg(long, default_value_t = 1)]
+        replications: u32,
+        /// Runs at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output folder (default: reports/<scenario name>-sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Master seed, overriding the scenario's `seed` (replications derive theirs from it).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+        set: Vec<String>,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -117,6 +143,10 @@ fn main() -> ExitCode {
             run(&scenario, out, Overrides { seed, set }, slo_gate, quiet)
         }
         Command::Validate { files } => validate(&files),
+        Command::Sweep { scenario, vary, replications, jobs, out, seed, set, quiet } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            sweep(&scenario, &vary, replications, jobs, out, Overrides { seed, set }, quiet)
+        }
         Command::Estimate { scenario, set, json } => estimate(&scenario, Overrides { seed: None, set }, json),
         Command::CacheReplay {
             trace,
@@ -197,6 +227,89 @@ fn run(path: &Path, out: Option<PathBuf>, overrides: Overrides, slo_gate: bool, 
         eprintln!("an SLO was missed");
         return ExitCode::from(1);
     }
+    ExitCode::SUCCESS
+}
+
+fn sweep(
+    path: &Path,
+    vary: &str,
+    replications: u32,
+    jobs: usize,
+    out: Option<PathBuf>,
+    overrides: Overrides,
+    quiet: bool,
+) -> ExitCode {
+    use tweetcap::sweep::{Spec, SweepError};
+    let spec = match Spec::parse(vary, replications, jobs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let name = match load(path, &overrides) {
+        Ok(s) => s.name,
+        Err(code) => return code,
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("{name}-sweep")));
+    let total = spec.values.len() * spec.replications as usize;
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if !quiet && std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {elapsed} ({eta} left)")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let result = tweetcap::sweep::sweep(path, &overrides, &spec, &|done, _| bar.set_position(done as u64));
+    bar.finish_and_clear();
+    let (sweep, reports) = match result {
+        Ok(r) => r,
+        Err(SweepError::Scenario(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let targets: Vec<(String, f64)> = reports
+        .first()
+        .and_then(|rs| rs.first())
+        .map(|r| {
+            r.slo
+                .iter()
+                .flat_map(|(op, cs)| cs.iter().filter(|c| c.stat == "p99").map(|c| (op.clone(), c.target_us)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let written = (|| -> Result<(), String> {
+        let knee = tweetcap::report::plots::knee(&sweep, &targets).map_err(|e| e.to_string())?;
+        let json = serde_json::to_vec_pretty(&sweep).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        tweetcap::report::write_atomic(&out.join("sweep.json"), &json).map_err(|e| e.to_string())?;
+        let mut md = sweep.markdown();
+        md.push_str("## Knee curves\n\n![knee curves](knee.png) ([SVG](knee.svg))\n");
+        tweetcap::report::write_atomic(&out.join("sweep.md"), md.as_bytes()).map_err(|e| e.to_string())?;
+        tweetcap::report::plots::write_rendered(&out, &[knee]).map_err(|e| e.to_string())?;
+        // The first replication of each value, as a full report.
+        for (point, rs) in sweep.points.iter().zip(&reports) {
+            if let Some(r) = rs.first() {
+                let dir = out.join(format!("{}={}", sweep.key, point.value).replace(['/', ' '], "_"));
+                r.write(&dir).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    print!("{}", sweep.markdown());
+    println!("sweep: {}", out.join("sweep.md").display());
     ExitCode::SUCCESS
 }
 

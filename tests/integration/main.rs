@@ -9,4 +9,5 @@ mod hand_counts;
 mod plots;
 mod queueing;
 mod scenarios;
+mod sweep;
 mod util;

@@ -11,6 +11,7 @@
 
 mod axis;
 mod fanout;
+mod knee;
 mod latency;
 mod mrc;
 mod storage;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Report, ReportError, write_atomic};
 pub use axis::{percentile_label, percentile_x};
+pub use knee::knee;
 pub use mrc::miss_ratio_curve;
 
 /// Width and height of every plot, in pixels.
