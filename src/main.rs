@@ -1,5 +1,5 @@
 //! The `tweetcap` command line. Parsing and printing only; the work is in the library.
-//! Exit status: 0 success, 1 a check failed (an SLO gate), 2 bad input or usage.
+//! Exit status: 0 success, 1 a check failed (an SLO gate, a regression), 2 bad input or usage.
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -80,6 +80,22 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         s3fifo_threshold: u32,
     },
+    /// The regression gate: re-run every scenario at CI size and compare its metrics with the
+    /// committed baselines. Exit 1 on a regression or a missing baseline, 2 on bad input.
+    Check {
+        /// Folder of the baselines, one <scenario>.json each.
+        #[arg(long, default_value = "reports/baselines")]
+        baselines: PathBuf,
+        /// Folder of the scenarios to check.
+        #[arg(long, default_value = "scenarios")]
+        scenarios: PathBuf,
+        /// Rewrite the baselines from this run (and delete those whose scenario is gone).
+        #[arg(long)]
+        update: bool,
+        /// Check only these scenarios (file names without .yaml).
+        #[arg(long, num_args = 1.., value_name = "NAME")]
+        only: Vec<String>,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -105,6 +121,7 @@ fn main() -> ExitCode {
             run(&scenario, out, Overrides { seed, set }, slo_gate, quiet)
         }
         Command::Validate { files } => validate(&files),
+        Command::Check { baselines, scenarios, update, only } => check(baselines, scenarios, update, only),
         Command::Estimate { scenario, set, json } => estimate(&scenario, Overrides { seed: None, set }, json),
         Command::CacheReplay {
             trace,
@@ -133,6 +150,21 @@ fn main() -> ExitCode {
                 None => size,
             };
             cache_replay(&trace, &policy, &size, by, json, s3)
+        }
+    }
+}
+
+fn check(baselines: PathBuf, scenarios: PathBuf, update: bool, only: Vec<String>) -> ExitCode {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let options = tweetcap::check::Options { scenarios, baselines, update, only, threads };
+    match tweetcap::check::check(&options) {
+        Ok(summary) => {
+            print!("{}", tweetcap::check::render(&summary));
+            ExitCode::from(summary.exit_code())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cache_replay;
+mod check;
 mod determinism;
 mod graph_data;
 mod hand_counts;
