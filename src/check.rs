@@ -566,7 +566,7 @@ pub fn table(rows: &[Row]) -> String {
         let show = |v: Option<f64>| v.map_or("-".to_owned(), number);
         let delta = match (r.baseline, r.now) {
             (Some(b), Some(n)) if b != 0.0 => format!("{:+.2}%", (n - b) / b.abs() * 100.0),
-            (Some(b), Some(n)) => format!("{:+}", number(n - b)),
+            (Some(b), Some(n)) => format!("{}{}", if n > b { "+" } else { "" }, number(n - b)),
             _ => "-".to_owned(),
         };
         let _ = writeln!(
@@ -687,6 +687,18 @@ mod tests {
         let rows = compare(&base, &map(&[(p99, 1000.0), ("nodes.app.visits", 3.0)]));
         let v: Vec<Verdict> = rows.iter().map(|r| r.verdict).collect();
         assert_eq!(v, [Verdict::Missing, Verdict::Missing, Verdict::New, Verdict::Same]);
+    }
+
+    #[test]
+    fn table_shows_only_what_moved() {
+        let base = map(&[("incomplete_requests", 0.0), ("fanout.tweets", 10.0)]);
+        let now = map(&[("incomplete_requests", 3.0), ("fanout.tweets", 10.0)]);
+        let t = table(&compare(&base, &now));
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 2, "{t}");
+        assert!(lines[1].contains("incomplete_requests") && lines[1].contains("+3"), "{t}");
+        assert!(lines[1].contains("exact") && lines[1].ends_with("CHANGED"), "{t}");
+        assert_eq!(table(&compare(&base, &base)), "");
     }
 
     #[test]
