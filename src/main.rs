@@ -159,7 +159,8 @@ fn check(baselines: PathBuf, scenarios: PathBuf, update: bool, only: Vec<String>
     let options = tweetcap::check::Options { scenarios, baselines, update, only, threads };
     match tweetcap::check::check(&options) {
         Ok(summary) => {
-            print!("{}", tweetcap::check::render(&summary));
+            // A closed pipe (`| head`) is not an error of the check.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), tweetcap::check::render(&summary).as_bytes());
             ExitCode::from(summary.exit_code())
         }
         Err(e) => {
