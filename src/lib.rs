@@ -20,6 +20,7 @@
 //! State changes happen when a request arrives, not when its visits complete: a reader can see
 //! a tweet whose fan-out is still queued. The network is a pure delay (no link queueing).
 
+pub mod check;
 pub mod estimate;
 pub mod graph;
 pub mod metrics;

@@ -1,5 +1,5 @@
 //! The `tweetcap` command line. Parsing and printing only; the work is in the library.
-//! Exit status: 0 success, 1 a check failed (an SLO gate), 2 bad input or usage.
+//! Exit status: 0 success, 1 a check failed (an SLO gate, a regression), 2 bad input or usage.
 
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write as _};
@@ -118,6 +118,22 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// The regression gate: re-run every scenario at CI size and compare its metrics with the
+    /// committed baselines. Exit 1 on a regression or a missing baseline, 2 on bad input.
+    Check {
+        /// Folder of the baselines, one <scenario>.json each.
+        #[arg(long, default_value = "reports/baselines")]
+        baselines: PathBuf,
+        /// Folder of the scenarios to check.
+        #[arg(long, default_value = "scenarios")]
+        scenarios: PathBuf,
+        /// Rewrite the baselines from this run (and delete those whose scenario is gone).
+        #[arg(long)]
+        update: bool,
+        /// Check only these scenarios (file names without .yaml).
+        #[arg(long, num_args = 1.., value_name = "NAME")]
+        only: Vec<String>,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -147,6 +163,7 @@ fn main() -> ExitCode {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             sweep(&scenario, &vary, replications, jobs, out, Overrides { seed, set }, quiet)
         }
+        Command::Check { baselines, scenarios, update, only } => check(baselines, scenarios, update, only),
         Command::Estimate { scenario, set, json } => estimate(&scenario, Overrides { seed: None, set }, json),
         Command::CacheReplay {
             trace,
@@ -178,6 +195,22 @@ fn main() -> ExitCode {
             cache_replay(&trace, &policy, &size, by, json, s3, plot.as_deref())
         }
         Command::Plot { report, out } => plot(&report, out),
+    }
+}
+
+fn check(baselines: PathBuf, scenarios: PathBuf, update: bool, only: Vec<String>) -> ExitCode {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let options = tweetcap::check::Options { scenarios, baselines, update, only, threads };
+    match tweetcap::check::check(&options) {
+        Ok(summary) => {
+            // A closed pipe (`| head`) is not an error of the check.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), tweetcap::check::render(&summary).as_bytes());
+            ExitCode::from(summary.exit_code())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
     }
 }
 

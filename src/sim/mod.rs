@@ -14,7 +14,7 @@
 //!
 //! The engine knows tiers, nodes and plans, never which strategy made them.
 
-mod events;
+pub mod events;
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -144,6 +144,21 @@ impl Partitioner for UserTime {
     }
 }
 
+/// A partitioner of `kind` over `shards` with the scenario defaults for everything else
+/// (`vnodes` points per shard on a ring, 1h time buckets, groups of up to 4 shards).
+pub fn of_kind(kind: PartitionKind, shards: u32, vnodes: u32) -> Box<dyn Partitioner> {
+    let group_size = (1..=shards.min(4)).rev().find(|g| shards.is_multiple_of(*g)).unwrap_or(1);
+    build(&Partitioning {
+        strategy: kind,
+        shards,
+        replication: 1,
+        vnodes,
+        read_policy: super::ReadPolicy::Balanced,
+        time_bucket_ns: 3_600_000_000_000,
+        group_size,
+    })
+}
+
 /// The partitioner a scenario names.
 pub fn build(p: &Partitioning) -> Box<dyn Partitioner> {
     with_shards(p, p.shards)

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cache_replay;
+mod check;
 mod determinism;
 mod faults;
 mod graph_data;
