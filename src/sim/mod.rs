@@ -10,7 +10,9 @@
 //! Visits reach each node in time order (the event loop runs in time order), so a FIFO node
 //! needs no events of its own: a visit arriving at `t` starts on the server that frees first,
 //! at max(t, that server's free time), and holds it for its service time (the Lindley recursion
-//! for a multi-server FIFO queue). The only events are arrivals and stage ends.
+//! for a multi-server FIFO queue). The only events are arrivals and the ends of stages that
+//! another stage follows: nothing waits for a request's last stage, so its end (the response or
+//! the fan-out's lag, and the request's slot freed) is recorded as soon as it is known.
 //!
 //! The engine knows tiers, nodes and plans, never which strategy made them.
 
@@ -101,6 +103,12 @@ pub struct Engine<'s> {
     now: u64,
     requests: u64,
     scratch: Vec<u64>,
+    /// Events at or before this time run; the run stops at the first one after it.
+    hard_end: u64,
+    /// Last stages played out when they were scheduled (see `finish`): how many ended by
+    /// `hard_end`, and the latest of those ends.
+    finished_early: u64,
+    latest_finish: u64,
 }
 
 impl<'s> Engine<'s> {
@@ -132,6 +140,9 @@ impl<'s> Engine<'s> {
             now: 0,
             requests: 0,
             scratch: Vec::new(),
+            hard_end: u64::MAX,
+            finished_early: 0,
+            latest_finish: 0,
             scenario,
             service,
         }
@@ -167,6 +178,7 @@ impl<'s> Engine<'s> {
     pub fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
+        self.hard_end = hard_end;
         // The next arrival is generated when the previous one runs; the engine holds it.
         let mut arrival = self.generator.next(end);
         if let Some((t, _)) = arrival {
@@ -222,8 +234,8 @@ impl<'s> Engine<'s> {
             service: self.service,
             baseline,
             requests: self.requests,
-            events,
-            end_ns: self.now,
+            events: events + self.finished_early,
+            end_ns: self.now.max(self.latest_finish),
         }
     }
 
@@ -309,7 +321,11 @@ impl<'s> Engine<'s> {
                 stage_end = stage_end.max(started + service_ns + net_ns);
             }
             if stage_end > t {
-                self.queue.push(stage_end, Event::StageDone(slot));
+                if stage + 1 == self.ops[slot as usize].plan.stage_ends.len() {
+                    self.finish(stage_end, slot);
+                } else {
+                    self.queue.push(stage_end, Event::StageDone(slot));
+                }
                 return;
             }
             // Nothing took time: go straight on to the next stage.
@@ -317,6 +333,21 @@ impl<'s> Engine<'s> {
                 return;
             }
         }
+    }
+
+    /// The last stage of `slot` ends at `t`. Nothing else waits for it, and the events between
+    /// now and `t` cannot change what happens at its end (the response, the fan-out's lag, the
+    /// slot freed), so it is done now rather than through the queue, as the event would have
+    /// done it: if `t` is past `hard_end` the event would never run, and the request stays in
+    /// flight for the end-of-run count.
+    fn finish(&mut self, t: u64, slot: u32) {
+        if t > self.hard_end {
+            return;
+        }
+        self.finished_early += 1;
+        self.latest_finish = self.latest_finish.max(t);
+        let more = self.next_stage(t, slot);
+        debug_assert!(!more, "finish is for the last stage");
     }
 
     /// The current stage of `slot` is over at `t`.
