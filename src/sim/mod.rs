@@ -291,17 +291,17 @@ impl<'s> Engine<'s> {
     /// known on arrival (FIFO), so the stage's end is scheduled at once.
     fn begin_stage(&mut self, t: u64, slot: u32) {
         loop {
-            let st = &self.ops[slot as usize];
-            let stage = st.stage as usize;
-            let from = if stage == 0 { 0 } else { st.plan.stage_ends[stage - 1] as usize };
-            let to = st.plan.stage_ends[stage] as usize;
-            let mut stage_end = t;
             let interval = self.recorder.interval_of(t);
-            for i in from..to {
-                let v = self.ops[slot as usize].plan.visits[i];
+            let Engine { ops, costs, nodes, rng, recorder, .. } = self;
+            let st = &ops[slot as usize];
+            let stage = st.stage as usize;
+            let ends = &st.plan.stage_ends;
+            let from = if stage == 0 { 0 } else { ends[stage - 1] as usize };
+            let mut stage_end = t;
+            for v in &st.plan.visits[from..ends[stage] as usize] {
                 let net_ns =
                     if self.has_network { (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64 } else { 0 };
-                let Some(cost) = &self.costs[v.tier.index()] else {
+                let Some(cost) = &costs[v.tier.index()] else {
                     // A tier the model leaves out costs nothing but the network.
                     stage_end = stage_end.max(t + net_ns);
                     continue;
@@ -312,16 +312,13 @@ impl<'s> Engine<'s> {
                 };
                 // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
                 let service_ns =
-                    (dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64).clamp(0.0, MAX_SERVICE_NS) as u64;
-                let started = self.nodes[v.tier.index()][v.node as usize].admit(t, service_ns);
-                if let Some(interval) = interval {
-                    self.recorder.record_visit(v.tier, v.node, interval, service_ns, bytes_in, bytes_out);
-                }
-                self.recorder.record_busy(v.tier, v.node, started, started + service_ns);
+                    (dist.sample(rng) + cost.per_item_ns * v.items as f64).clamp(0.0, MAX_SERVICE_NS) as u64;
+                let started = nodes[v.tier.index()][v.node as usize].admit(t, service_ns);
+                recorder.record_served(v.tier, v.node, interval, started, service_ns, bytes_in, bytes_out);
                 stage_end = stage_end.max(started + service_ns + net_ns);
             }
             if stage_end > t {
-                if stage + 1 == self.ops[slot as usize].plan.stage_ends.len() {
+                if stage + 1 == ends.len() {
                     self.finish(stage_end, slot);
                 } else {
                     self.queue.push(stage_end, Event::StageDone(slot));
