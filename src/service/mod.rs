@@ -163,9 +163,6 @@ struct TweetStripe {
 struct UserState {
     /// Own tweets, oldest first.
     tweets: Vec<TweetRef>,
-    /// Materialised home timeline, oldest first, at most `timeline_length` entries. (Storage
-    /// is counted at Twitter's 20 B per entry: tweet id, author id, flags.)
-    home: VecDeque<TweetRef>,
     /// Liked tweet ids, sorted.
     favourites: Vec<u64>,
     /// Follow changes since the graph was built, each list sorted.
@@ -341,6 +338,10 @@ pub struct Service {
     timeline_length: usize,
     graph: FollowGraph,
     users: Vec<Mutex<UserState>>,
+    /// Each user's materialised home timeline, oldest first, at most `timeline_length`
+    /// entries, under a lock of its own: a fan-out touches only these. (Storage is counted at
+    /// Twitter's 20 B per entry: tweet id, author id, flags.)
+    homes: Vec<Mutex<VecDeque<TweetRef>>>,
     /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone.
     tweets: Vec<Mutex<TweetStripe>>,
     ids: ids::IdGenerator,
@@ -406,6 +407,7 @@ impl Service {
             topology,
             timeline_length: s.system.fanout.timeline_length as usize,
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
+            homes: (0..users).map(|_| Mutex::new(VecDeque::new())).collect(),
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
             partitioner: strategy::partition::build(
@@ -592,14 +594,14 @@ impl Service {
             for &f in &followers {
                 let shard = self.partitioner.user_shard(f) as usize;
                 per_shard[shard] += 1;
-                let mut st = lock(&self.users[f as usize]);
-                st.home.push_back(entry);
-                if st.home.len() > self.timeline_length {
-                    st.home.pop_front();
+                let mut home = lock(&self.homes[f as usize]);
+                home.push_back(entry);
+                if home.len() > self.timeline_length {
+                    home.pop_front();
                 } else {
                     grown[shard] += 1;
                 }
-                drop(st);
+                drop(home);
                 if let Some(n) = self.timeline_cache.as_ref().and_then(|c| c.contains(f as u64)) {
                     per_cache[n as usize] += 1;
                 }
@@ -716,15 +718,15 @@ impl Service {
             let user_shard = self.partitioner.user_shard(user);
             let stored = {
                 // The newest `page` entries: the tail of the ring's two halves.
-                let st = lock(&self.users[user as usize]);
-                let (older, newer) = st.home.as_slices();
+                let home = lock(&self.homes[user as usize]);
+                let (older, newer) = home.as_slices();
                 if newer.len() >= page {
                     candidates.extend_from_slice(&newer[newer.len() - page..]);
                 } else {
                     candidates.extend_from_slice(&older[older.len().saturating_sub(page - newer.len())..]);
                     candidates.extend_from_slice(newer);
                 }
-                st.home.len()
+                home.len()
             };
             let found = candidates.len() as u32;
             let page_bytes = found as u64 * TIMELINE_ENTRY_BYTES;
@@ -976,7 +978,7 @@ impl Service {
 
     /// The materialised home timeline of a user, newest first (tweet ids).
     pub fn stored_timeline(&self, user: u32) -> Vec<u64> {
-        lock(&self.users[user as usize]).home.iter().rev().map(|e| e.id).collect()
+        lock(&self.homes[user as usize]).iter().rev().map(|e| e.id).collect()
     }
 
     /// A stored tweet: author, text and image sizes, like count.
