@@ -37,55 +37,56 @@ pub const FANOUT_BATCH: u32 = 4096;
 const INLINE: usize = 32;
 type Tally<T> = SmallVec<[T; INLINE]>;
 
-/// Items and bytes per shard or node touched by a page of tweets: dense on the stack when there
-/// are few shards or nodes, else a short list of the ones touched.
-enum PageTally {
-    Dense(Tally<(u32, u64)>),
-    Sparse(SmallVec<[(u32, u32, u64); 32]>),
+/// Items and bytes per shard or node touched by a page of tweets: counted in place on the
+/// stack when there are few shards or nodes, else in a short list of the ones touched.
+struct PageTally {
+    /// How many indices the dense counts cover; 0 when the sparse list is used.
+    dense: usize,
+    items: [u32; INLINE],
+    bytes: [u64; INLINE],
+    sparse: SmallVec<[(u32, u32, u64); 32]>,
 }
 
 impl PageTally {
     /// A tally over indices `0..n`.
-    #[inline]
+    #[inline(always)]
     fn new(n: usize) -> PageTally {
-        if n <= INLINE { PageTally::Dense(smallvec![(0, 0); n]) } else { PageTally::Sparse(SmallVec::new()) }
+        PageTally {
+            dense: if n <= INLINE { n } else { 0 },
+            items: [0; INLINE],
+            bytes: [0; INLINE],
+            sparse: SmallVec::new(),
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, index: u32, bytes: u64) {
-        match self {
-            PageTally::Dense(d) => {
-                let e = &mut d[index as usize];
-                e.0 += 1;
-                e.1 += bytes;
-            }
-            PageTally::Sparse(s) => match s.iter_mut().find(|e| e.0 == index) {
+        let i = index as usize;
+        if i < self.dense {
+            self.items[i] += 1;
+            self.bytes[i] += bytes;
+        } else {
+            match self.sparse.iter_mut().find(|e| e.0 == index) {
                 Some(e) => {
                     e.1 += 1;
                     e.2 += bytes;
                 }
-                None => s.push((index, 1, bytes)),
-            },
+                None => self.sparse.push((index, 1, bytes)),
+            }
         }
     }
 
     /// Calls `f(index, items, bytes)` for each index touched, by index, so that plans do not
     /// depend on the order tweets were found in.
     fn for_each(&mut self, mut f: impl FnMut(u32, u32, u64)) {
-        match self {
-            PageTally::Dense(d) => {
-                for (i, &(k, bytes)) in d.iter().enumerate() {
-                    if k > 0 {
-                        f(i as u32, k, bytes);
-                    }
-                }
+        for i in 0..self.dense {
+            if self.items[i] > 0 {
+                f(i as u32, self.items[i], self.bytes[i]);
             }
-            PageTally::Sparse(s) => {
-                s.sort_unstable_by_key(|e| e.0);
-                for &(i, k, bytes) in s.iter() {
-                    f(i, k, bytes);
-                }
-            }
+        }
+        self.sparse.sort_unstable_by_key(|e| e.0);
+        for &(i, k, bytes) in self.sparse.iter() {
+            f(i, k, bytes);
         }
     }
 }
