@@ -179,15 +179,26 @@ impl<'s> Engine<'s> {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
         self.hard_end = hard_end;
-        // The next arrival is generated when the previous one runs; the engine holds it.
-        let mut arrival = self.generator.next(end);
-        if let Some((t, _)) = arrival {
-            self.queue.push(t, Event::Arrival);
-        }
+        // The next arrival is generated when the previous one runs. The engine holds it beside
+        // the queue, with the sequence number it would have had there, and runs whichever of it
+        // and the queue's first event is earlier (ties by sequence, as in the queue).
+        let mut arrival = self.generator.next(end).map(|(t, req)| (t, self.queue.take_seq(), req));
         let mut events = 0u64;
         let window_start = self.scenario.warmup_ns;
         let mut baseline = None;
-        while let Some((t, ev)) = self.queue.pop() {
+        loop {
+            let arrives_first = match (&arrival, self.queue.peek()) {
+                (Some((t, seq, _)), Some(first)) => (*t, *seq) < first,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let (t, ev) = match (arrives_first, &arrival) {
+                (true, Some((t, _, _))) => (*t, Event::Arrival),
+                _ => match self.queue.pop() {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
             if t > hard_end {
                 break;
             }
@@ -201,13 +212,10 @@ impl<'s> Engine<'s> {
             }
             match ev {
                 Event::Arrival => {
-                    if let Some((_, req)) = arrival.take() {
+                    if let Some((_, _, req)) = arrival.take() {
                         self.start(t, req);
                     }
-                    arrival = self.generator.next(end);
-                    if let Some((t2, _)) = arrival {
-                        self.queue.push(t2, Event::Arrival);
-                    }
+                    arrival = self.generator.next(end).map(|(t2, req)| (t2, self.queue.take_seq(), req));
                 }
                 Event::StageDone(op) => self.advance(t, op),
             }
