@@ -91,8 +91,9 @@ pub struct Engine<'s> {
     service: Service,
     generator: Generator,
     rng: Xoshiro256PlusPlus,
-    costs: Vec<Option<TierCost>>,
-    nodes: Vec<Vec<NodeState>>,
+    /// Per tier (`Tier::index`).
+    costs: [Option<TierCost>; Tier::ALL.len()],
+    nodes: [Vec<NodeState>; Tier::ALL.len()],
     ops: Vec<OpState>,
     free_ops: Vec<u32>,
     queue: EventQueue,
@@ -115,14 +116,11 @@ impl<'s> Engine<'s> {
     pub fn new(scenario: &'s Scenario, service: Service) -> Engine<'s> {
         let topology = service.topology();
         let m = &scenario.model;
-        let costs: Vec<Option<TierCost>> = Tier::ALL.iter().map(|t| t.model(m).map(TierCost::of)).collect();
-        let nodes = Tier::ALL
-            .iter()
-            .map(|&t| {
-                let servers = costs_servers(&costs, t);
-                (0..if servers > 0 { topology.nodes(t) } else { 0 }).map(|_| NodeState::new(servers)).collect()
-            })
-            .collect();
+        let costs = Tier::ALL.map(|t| t.model(m).map(TierCost::of));
+        let nodes = Tier::ALL.map(|t| {
+            let servers = costs_servers(&costs, t);
+            (0..if servers > 0 { topology.nodes(t) } else { 0 }).map(|_| NodeState::new(servers)).collect()
+        });
         let start = scenario.warmup_ns;
         let end = scenario.warmup_ns + scenario.duration_ns;
         Engine {
