@@ -172,31 +172,39 @@ impl Recorder {
         }
     }
 
-    /// Busy time of a node over [from, to), clipped to the window.
-    #[inline]
-    pub fn record_busy(&mut self, tier: Tier, node: u32, from_ns: u64, to_ns: u64) {
-        let a = from_ns.max(self.window_start_ns);
-        let b = to_ns.min(self.window_end_ns);
-        if b > a {
-            self.nodes[tier.index()][node as usize].busy_ns += b - a;
-        }
-    }
-
-    /// The time-series interval of `t_ns`, if it is inside the window (for `record_visit`).
+    /// The time-series interval of `t_ns`, if it is inside the window (for `record_served`).
     #[inline]
     pub fn interval_of(&self, t_ns: u64) -> Option<usize> {
         self.interval(t_ns)
     }
 
-    /// A visit arrived at a node in interval `i` (see `interval_of`), offering `service_ns` of
-    /// work and moving bytes.
+    /// A node served a visit from `started_ns` for `service_ns`: its busy time, clipped to the
+    /// window; and if the visit arrived in the window, in interval `interval` (see
+    /// `interval_of`), the work it offered and the bytes it moved.
     #[inline]
-    pub fn record_visit(&mut self, tier: Tier, node: u32, i: usize, service_ns: u64, bytes_in: u64, bytes_out: u64) {
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_served(
+        &mut self,
+        tier: Tier,
+        node: u32,
+        interval: Option<usize>,
+        started_ns: u64,
+        service_ns: u64,
+        bytes_in: u64,
+        bytes_out: u64,
+    ) {
         let n = &mut self.nodes[tier.index()][node as usize];
-        n.offered_ns += service_ns;
-        n.bytes_in += bytes_in;
-        n.bytes_out += bytes_out;
-        n.visits += 1;
-        self.series_bytes[i][tier.index()] += bytes_in + bytes_out;
+        if let Some(i) = interval {
+            n.offered_ns += service_ns;
+            n.bytes_in += bytes_in;
+            n.bytes_out += bytes_out;
+            n.visits += 1;
+            self.series_bytes[i][tier.index()] += bytes_in + bytes_out;
+        }
+        let a = started_ns.max(self.window_start_ns);
+        let b = (started_ns + service_ns).min(self.window_end_ns);
+        if b > a {
+            n.busy_ns += b - a;
+        }
     }
 }

@@ -37,26 +37,57 @@ pub const FANOUT_BATCH: u32 = 4096;
 const INLINE: usize = 32;
 type Tally<T> = SmallVec<[T; INLINE]>;
 
-/// Items and bytes per shard or node when few are touched (a page of tweets).
-#[derive(Default)]
-struct Sparse(SmallVec<[(u32, u32, u64); 32]>);
+/// Items and bytes per shard or node touched by a page of tweets: counted in place on the
+/// stack when there are few shards or nodes, else in a short list of the ones touched.
+struct PageTally {
+    /// How many indices the dense counts cover; 0 when the sparse list is used.
+    dense: usize,
+    items: [u32; INLINE],
+    bytes: [u64; INLINE],
+    sparse: SmallVec<[(u32, u32, u64); 32]>,
+}
 
-impl Sparse {
-    #[inline]
-    fn add(&mut self, index: u32, bytes: u64) {
-        match self.0.iter_mut().find(|e| e.0 == index) {
-            Some(e) => {
-                e.1 += 1;
-                e.2 += bytes;
-            }
-            None => self.0.push((index, 1, bytes)),
+impl PageTally {
+    /// A tally over indices `0..n`.
+    #[inline(always)]
+    fn new(n: usize) -> PageTally {
+        PageTally {
+            dense: if n <= INLINE { n } else { 0 },
+            items: [0; INLINE],
+            bytes: [0; INLINE],
+            sparse: SmallVec::new(),
         }
     }
 
-    /// By index, so that plans do not depend on the order tweets were found in.
-    fn sorted(&mut self) -> &[(u32, u32, u64)] {
-        self.0.sort_unstable_by_key(|e| e.0);
-        &self.0
+    #[inline(always)]
+    fn add(&mut self, index: u32, bytes: u64) {
+        let i = index as usize;
+        if i < self.dense {
+            self.items[i] += 1;
+            self.bytes[i] += bytes;
+        } else {
+            match self.sparse.iter_mut().find(|e| e.0 == index) {
+                Some(e) => {
+                    e.1 += 1;
+                    e.2 += bytes;
+                }
+                None => self.sparse.push((index, 1, bytes)),
+            }
+        }
+    }
+
+    /// Calls `f(index, items, bytes)` for each index touched, by index, so that plans do not
+    /// depend on the order tweets were found in.
+    fn for_each(&mut self, mut f: impl FnMut(u32, u32, u64)) {
+        for i in 0..self.dense {
+            if self.items[i] > 0 {
+                f(i as u32, self.items[i], self.bytes[i]);
+            }
+        }
+        self.sparse.sort_unstable_by_key(|e| e.0);
+        for &(i, k, bytes) in self.sparse.iter() {
+            f(i, k, bytes);
+        }
     }
 }
 
@@ -103,12 +134,22 @@ impl Tweet {
     }
 }
 
-/// A tweet as lists hold it: its id, and its slot in its stripe of the tweet store, so that
-/// reading it needs no hash lookup.
+/// A tweet as lists hold it: its id, with its author and text size, which never change, so
+/// that hydrating a page (which shard holds each tweet, how many bytes it is) reads no tweet
+/// record. (A home-timeline entry carries the author, as Twitter's 20-byte entries do.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct TweetRef {
     id: u64,
-    slot: u32,
+    author: u32,
+    text: u32,
+}
+
+impl TweetRef {
+    /// Bytes of the tweet's record (as [`Tweet::bytes`]).
+    #[inline]
+    fn bytes(&self) -> u64 {
+        TWEET_META_BYTES + self.text as u64
+    }
 }
 
 /// One stripe of the tweet store: records in posting order, and an index from id to slot
@@ -123,9 +164,6 @@ struct TweetStripe {
 struct UserState {
     /// Own tweets, oldest first.
     tweets: Vec<TweetRef>,
-    /// Materialised home timeline, oldest first, at most `timeline_length` entries. (Storage
-    /// is counted at Twitter's 20 B per entry: tweet id, author id, flags.)
-    home: VecDeque<TweetRef>,
     /// Liked tweet ids, sorted.
     favourites: Vec<u64>,
     /// Follow changes since the graph was built, each list sorted.
@@ -353,6 +391,10 @@ pub struct Service {
     timeline_length: usize,
     graph: FollowGraph,
     users: Vec<Mutex<UserState>>,
+    /// Each user's materialised home timeline, oldest first, at most `timeline_length`
+    /// entries, under a lock of its own: a fan-out touches only these. (Storage is counted at
+    /// Twitter's 20 B per entry: tweet id, author id, flags.)
+    homes: Vec<Mutex<VecDeque<TweetRef>>>,
     /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone.
     tweets: Vec<Mutex<TweetStripe>>,
     ids: ids::IdGenerator,
@@ -430,6 +472,7 @@ impl Service {
             topology,
             timeline_length: s.system.fanout.timeline_length as usize,
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
+            homes: (0..users).map(|_| Mutex::new(VecDeque::new())).collect(),
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
             partitioner: strategy::partition::build(&s.system.partitioning),
@@ -556,16 +599,18 @@ impl Service {
         let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
         // The id is made, stored and appended under the author's lock, so the author's list
         // stays in id order even when one author posts from several threads.
-        let (id, slot) = {
+        let entry = {
             let mut author = lock(&self.users[user as usize]);
             let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
             let mut store = lock(&self.tweets[worker as usize]);
             let slot = store.records.len() as u32;
             store.records.push(tweet);
             store.index.insert(id, slot);
-            author.tweets.push(TweetRef { id, slot });
-            (id, slot)
+            let entry = TweetRef { id, author: user, text: text_bytes };
+            author.tweets.push(entry);
+            entry
         };
+        let id = entry.id;
         if image_bytes > 0 {
             let node = bucket(mix(id), self.topology.blob);
             plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
@@ -612,14 +657,14 @@ impl Service {
             for &f in &followers {
                 let shard = self.partitioner.user_shard(f) as usize;
                 per_shard[shard] += 1;
-                let mut st = lock(&self.users[f as usize]);
-                st.home.push_back(TweetRef { id, slot });
-                if st.home.len() > self.timeline_length {
-                    st.home.pop_front();
+                let mut home = lock(&self.homes[f as usize]);
+                home.push_back(entry);
+                if home.len() > self.timeline_length {
+                    home.pop_front();
                 } else {
                     grown[shard] += 1;
                 }
-                drop(st);
+                drop(home);
                 if let Some(n) = self.timeline_cache.as_ref().and_then(|c| c.contains(f as u64)) {
                     per_cache[n as usize] += 1;
                 }
@@ -650,41 +695,42 @@ impl Service {
     /// shards holding the misses. Cache fills are left in `fills` for the background.
     fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
         // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
-        let mut per_shard = Sparse::default();
+        let mut per_shard = PageTally::new(self.topology.shards as usize);
         let mut response = 0;
         match &self.tweet_cache {
             Some(cache) => {
-                let mut per_node = Sparse::default();
-                self.lookup(page, |id, t| {
-                    response += t.bytes();
-                    let (node, hit) = cache.get(id, t.bytes());
+                let mut per_node = PageTally::new(cache.nodes.len());
+                self.in_stripe_order(page, |t| {
+                    let bytes = t.bytes();
+                    response += bytes;
+                    let (node, hit) = cache.get(t.id, bytes);
                     if let Some(node) = node {
-                        per_node.add(node, if hit { t.bytes() } else { 0 });
+                        per_node.add(node, if hit { bytes } else { 0 });
                     }
                     if !hit {
-                        per_shard.add(self.partitioner.tweet_shard(id, t.author), t.bytes());
-                        fills.push((id, t.bytes()));
+                        per_shard.add(self.partitioner.tweet_shard(t.id, t.author), bytes);
+                        fills.push((t.id, bytes));
                     }
                 });
-                for &(node, k, bytes) in per_node.sorted() {
-                    plan.visit(Tier::TweetCache, node, Access::Read, k, bytes);
-                }
+                per_node.for_each(|node, k, bytes| plan.visit(Tier::TweetCache, node, Access::Read, k, bytes));
                 plan.end_stage();
             }
-            None => self.lookup(page, |id, t| {
-                response += t.bytes();
-                per_shard.add(self.partitioner.tweet_shard(id, t.author), t.bytes());
-            }),
+            None => {
+                for t in page {
+                    let bytes = t.bytes();
+                    response += bytes;
+                    per_shard.add(self.partitioner.tweet_shard(t.id, t.author), bytes);
+                }
+            }
         }
-        for &(shard, k, bytes) in per_shard.sorted() {
-            self.read(plan, shard, k, bytes);
-        }
+        per_shard.for_each(|shard, k, bytes| self.read(plan, shard, k, bytes));
         plan.end_stage();
         response
     }
 
-    /// Calls `found` for each tweet of a page, taking each stripe's lock once.
-    fn lookup(&self, page: &[TweetRef], mut found: impl FnMut(u64, &Tweet)) {
+    /// Calls `found` for each tweet of a page, grouped by stripe of the tweet store (stripes in
+    /// order, then page order): the order in which the tweet cache sees a page's lookups.
+    fn in_stripe_order(&self, page: &[TweetRef], mut found: impl FnMut(&TweetRef)) {
         let stripes = self.tweets.len();
         if stripes <= 64 {
             let mut present = 0u64;
@@ -694,15 +740,12 @@ impl Service {
             while present != 0 {
                 let stripe = present.trailing_zeros() as usize;
                 present &= present - 1;
-                let store = lock(&self.tweets[stripe]);
                 for t in page.iter().filter(|t| self.stripe(t.id) == stripe) {
-                    found(t.id, &store.records[t.slot as usize]);
+                    found(t);
                 }
             }
         } else {
-            for t in page {
-                found(t.id, &lock(&self.tweets[self.stripe(t.id)]).records[t.slot as usize]);
-            }
+            page.iter().for_each(found);
         }
     }
 
@@ -740,9 +783,16 @@ impl Service {
         if materialised {
             let user_shard = self.partitioner.user_shard(user);
             let stored = {
-                let st = lock(&self.users[user as usize]);
-                candidates.extend(st.home.iter().rev().take(page).copied());
-                st.home.len()
+                // The newest `page` entries: the tail of the ring's two halves.
+                let home = lock(&self.homes[user as usize]);
+                let (older, newer) = home.as_slices();
+                if newer.len() >= page {
+                    candidates.extend_from_slice(&newer[newer.len() - page..]);
+                } else {
+                    candidates.extend_from_slice(&older[older.len().saturating_sub(page - newer.len())..]);
+                    candidates.extend_from_slice(newer);
+                }
+                home.len()
             };
             let found = candidates.len() as u32;
             let page_bytes = found as u64 * TIMELINE_ENTRY_BYTES;
@@ -767,7 +817,35 @@ impl Service {
         }
 
         // The pulled part: the newest tweets of each followee whose tweets are not pushed.
-        let followees = if self.fanout_kind == strategy::FanoutKind::Push { Vec::new() } else { self.followees(user) };
+        if self.fanout_kind != strategy::FanoutKind::Push {
+            self.pull_into(user, page, &mut candidates, plan);
+        }
+
+        // Newest first. The entries come mostly in id order, which an ascending sort handles in
+        // one pass; an id determines its whole entry, so the order of equal ones is immaterial.
+        candidates.sort_unstable_by_key(|t| t.id);
+        candidates.dedup_by_key(|t| t.id);
+        candidates.reverse();
+        candidates.truncate(page);
+        let mut fills = Vec::new();
+        let response = self.hydrate(&candidates, plan, &mut fills);
+        plan.visits[0].bytes = response;
+        plan.begin_background();
+        if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
+            let bytes = bytes.max(TIMELINE_ENTRY_BYTES);
+            if let Some(node) = cache.insert(user as u64, bytes) {
+                plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
+            }
+        }
+        self.fill_tweet_cache(&fills, plan);
+        plan.finish();
+        out.extend(candidates.iter().map(|t| t.id));
+    }
+
+    /// The pulled part of a home timeline: the newest tweets of each followee of `user` whose
+    /// tweets are not pushed, merged into `candidates`, and the index reads that costs.
+    fn pull_into(&self, user: u32, page: usize, candidates: &mut SmallVec<[TweetRef; 64]>, plan: &mut Plan) {
+        let followees = self.followees(user);
         let shards = self.topology.shards as usize;
         let mut per_shard: Tally<u32> = smallvec![0; shards];
         let mut heads: BinaryHeap<(TweetRef, u32, u32)> = BinaryHeap::new();
@@ -802,23 +880,6 @@ impl Service {
             }
         }
         plan.end_stage();
-
-        candidates.sort_unstable_by_key(|t| std::cmp::Reverse(t.id));
-        candidates.dedup_by_key(|t| t.id);
-        candidates.truncate(page);
-        let mut fills = Vec::new();
-        let response = self.hydrate(&candidates, plan, &mut fills);
-        plan.visits[0].bytes = response;
-        plan.begin_background();
-        if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
-            let bytes = bytes.max(TIMELINE_ENTRY_BYTES);
-            if let Some(node) = cache.insert(user as u64, bytes) {
-                plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
-            }
-        }
-        self.fill_tweet_cache(&fills, plan);
-        plan.finish();
-        out.extend(candidates.iter().map(|t| t.id));
     }
 
     /// The newest `page_size` tweets `user` posted. Without a tweet cache, when every tweet of
@@ -837,8 +898,7 @@ impl Service {
             self.tweet_cache.is_none() && page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard);
         let mut fills = Vec::new();
         let response = if colocated {
-            let mut bytes = 0;
-            self.lookup(&page, |_, t| bytes += t.bytes());
+            let bytes = page.iter().map(TweetRef::bytes).sum();
             self.read(plan, shard, page.len() as u32, bytes);
             plan.end_stage();
             bytes
@@ -982,7 +1042,7 @@ impl Service {
 
     /// The materialised home timeline of a user, newest first (tweet ids).
     pub fn stored_timeline(&self, user: u32) -> Vec<u64> {
-        lock(&self.users[user as usize]).home.iter().rev().map(|e| e.id).collect()
+        lock(&self.homes[user as usize]).iter().rev().map(|e| e.id).collect()
     }
 
     /// A stored tweet: author, text and image sizes, like count.

@@ -48,12 +48,26 @@ pub struct EventQueue {
 impl EventQueue {
     #[inline]
     pub fn push(&mut self, time: u64, event: Event) {
-        self.seq = self.seq.wrapping_add(1);
+        let seq = self.take_seq();
         let event = match event {
             Event::Arrival => ARRIVAL,
             Event::StageDone(op) => op,
         };
-        self.heap.push(Entry { time, seq: self.seq, event });
+        self.heap.push(Entry { time, seq, event });
+    }
+
+    /// The next sequence number, for an event held outside the queue (the next arrival) that
+    /// must be ordered against the queued ones as if it had been pushed now.
+    #[inline]
+    pub fn take_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    /// The time and sequence number of the event `pop` would return.
+    #[inline]
+    pub fn peek(&self) -> Option<(u64, u32)> {
+        self.heap.peek().map(|e| (e.time, e.seq))
     }
 
     #[inline]

@@ -10,7 +10,9 @@
 //! Visits reach each node in time order (the event loop runs in time order), so a FIFO node
 //! needs no events of its own: a visit arriving at `t` starts on the server that frees first,
 //! at max(t, that server's free time), and holds it for its service time (the Lindley recursion
-//! for a multi-server FIFO queue). The only events are arrivals and stage ends.
+//! for a multi-server FIFO queue). The only events are arrivals and the ends of stages that
+//! another stage follows: nothing waits for a request's last stage, so its end (the response or
+//! the fan-out's lag, and the request's slot freed) is recorded as soon as it is known.
 //!
 //! The engine knows tiers, nodes and plans, never which strategy made them.
 
@@ -122,8 +124,9 @@ pub struct Engine<'s> {
     service: Service,
     generator: Generator,
     rng: Xoshiro256PlusPlus,
-    costs: Vec<Option<TierCost>>,
-    nodes: Vec<Vec<NodeState>>,
+    /// Per tier (`Tier::index`).
+    costs: [Option<TierCost>; Tier::ALL.len()],
+    nodes: [Vec<NodeState>; Tier::ALL.len()],
     ops: Vec<OpState>,
     free_ops: Vec<u32>,
     queue: EventQueue,
@@ -141,17 +144,23 @@ pub struct Engine<'s> {
     fault_steps: Vec<FaultStep>,
     next_fault: usize,
     shard_replication: u32,
+    /// Events at or before this time run; the run stops at the first one after it.
+    hard_end: u64,
+    /// Last stages played out when they were scheduled (see `finish`): how many ended by
+    /// `hard_end`, and the latest of those ends.
+    finished_early: u64,
+    latest_finish: u64,
 }
 
 impl<'s> Engine<'s> {
     pub fn new(scenario: &'s Scenario, service: Service) -> Engine<'s> {
         let topology = service.topology();
         let m = &scenario.model;
-        let costs: Vec<Option<TierCost>> = Tier::ALL.iter().map(|t| t.model(m).map(TierCost::of)).collect();
-        let nodes = Tier::ALL
-            .iter()
-            .map(|&t| (0..topology.nodes(t)).map(|_| NodeState::new(costs_servers(&costs, t))).collect())
-            .collect();
+        let costs = Tier::ALL.map(|t| t.model(m).map(TierCost::of));
+        // Every tier has its nodes, so that a fault can take down a node of a tier the model
+        // leaves out (its visits cost nothing, but they still need a live node).
+        let nodes =
+            Tier::ALL.map(|t| (0..topology.nodes(t)).map(|_| NodeState::new(costs_servers(&costs, t))).collect());
         let mut fault_steps: Vec<FaultStep> = Vec::new();
         for (i, f) in scenario.faults.iter().enumerate() {
             fault_steps.push(FaultStep { at_ns: f.at_ns, fault: i, begins: true });
@@ -183,6 +192,9 @@ impl<'s> Engine<'s> {
             fault_steps,
             next_fault: 0,
             shard_replication: topology.replication,
+            hard_end: u64::MAX,
+            finished_early: 0,
+            latest_finish: 0,
             scenario,
             service,
         }
@@ -218,15 +230,27 @@ impl<'s> Engine<'s> {
     pub fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
-        // The next arrival is generated when the previous one runs; the engine holds it.
-        let mut arrival = self.generator.next(end);
-        if let Some((t, _)) = arrival {
-            self.queue.push(t, Event::Arrival);
-        }
+        self.hard_end = hard_end;
+        // The next arrival is generated when the previous one runs. The engine holds it beside
+        // the queue, with the sequence number it would have had there, and runs whichever of it
+        // and the queue's first event is earlier (ties by sequence, as in the queue).
+        let mut arrival = self.generator.next(end).map(|(t, req)| (t, self.queue.take_seq(), req));
         let mut events = 0u64;
         let window_start = self.scenario.warmup_ns;
         let mut baseline = None;
-        while let Some((t, ev)) = self.queue.pop() {
+        loop {
+            let arrives_first = match (&arrival, self.queue.peek()) {
+                (Some((t, seq, _)), Some(first)) => (*t, *seq) < first,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let (t, ev) = match (arrives_first, &arrival) {
+                (true, Some((t, _, _))) => (*t, Event::Arrival),
+                _ => match self.queue.pop() {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
             if t > hard_end {
                 break;
             }
@@ -245,13 +269,10 @@ impl<'s> Engine<'s> {
             }
             match ev {
                 Event::Arrival => {
-                    if let Some((_, req)) = arrival.take() {
+                    if let Some((_, _, req)) = arrival.take() {
                         self.start(t, req);
                     }
-                    arrival = self.generator.next(end);
-                    if let Some((t2, _)) = arrival {
-                        self.queue.push(t2, Event::Arrival);
-                    }
+                    arrival = self.generator.next(end).map(|(t2, req)| (t2, self.queue.take_seq(), req));
                 }
                 Event::StageDone(op) => self.advance(t, op),
             }
@@ -278,8 +299,8 @@ impl<'s> Engine<'s> {
             service: self.service,
             baseline,
             requests: self.requests,
-            events,
-            end_ns: self.now,
+            events: events + self.finished_early,
+            end_ns: self.now.max(self.latest_finish),
         }
     }
 
@@ -342,36 +363,37 @@ impl<'s> Engine<'s> {
     /// known on arrival (FIFO), so the stage's end is scheduled at once.
     fn begin_stage(&mut self, t: u64, slot: u32) {
         loop {
-            let st = &self.ops[slot as usize];
-            let stage = st.stage as usize;
-            let from = if stage == 0 { 0 } else { st.plan.stage_ends[stage - 1] as usize };
-            let to = st.plan.stage_ends[stage] as usize;
-            let mut stage_end = t;
             let interval = self.recorder.interval_of(t);
-            let background = stage as u32 >= st.plan.foreground_stages();
-            for i in from..to {
-                let v = self.ops[slot as usize].plan.visits[i];
-                let Some(node) = self.choose(t, &v) else {
-                    // Nowhere to go. A write to one replica of several is lost to that replica
+            let (has_network, rtt_ns, ns_per_byte) = (self.has_network, self.rtt_ns, self.ns_per_byte);
+            let (track, replication, scenario) = (self.track_load, self.shard_replication, self.scenario);
+            let Engine { ops, costs, nodes, rng, recorder, balancers, free_ops, .. } = self;
+            let OpState { plan, op, start_ns, stage, shards } = &mut ops[slot as usize];
+            let stage = *stage as usize;
+            let ends = &plan.stage_ends;
+            let last = stage + 1 == ends.len();
+            let background = stage as u32 >= plan.foreground_stages();
+            let from = if stage == 0 { 0 } else { ends[stage - 1] as usize };
+            let mut stage_end = t;
+            for v in &plan.visits[from..ends[stage] as usize] {
+                let tier = v.tier.index();
+                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], track, scenario, t, v) else {
+                    // Nowhere to go. A cache node that went down after the plan was made: its
+                    // visit is a miss. A write to one replica of several is lost to that replica
                     // only; background work is dropped; a request fails.
-                    // A cache node that went down after the plan was made: its visit is a miss.
                     if matches!(v.tier, Tier::TimelineCache | Tier::TweetCache) {
                         continue;
                     }
-                    let replica_write =
-                        v.tier == Tier::Shard && v.access == Access::Write && self.shard_replication > 1;
+                    let replica_write = v.tier == Tier::Shard && v.access == Access::Write && replication > 1;
                     if background || replica_write {
-                        self.recorder.record_lost_visit(t, !replica_write);
+                        recorder.record_lost_visit(t, !replica_write);
                         continue;
                     }
-                    let st = &self.ops[slot as usize];
-                    self.recorder.record_failed(st.op, st.start_ns, t);
-                    self.free_ops.push(slot);
+                    recorder.record_failed(*op, *start_ns, t);
+                    free_ops.push(slot);
                     return;
                 };
-                let net_ns =
-                    if self.has_network { (self.rtt_ns + v.bytes as f64 * self.ns_per_byte) as u64 } else { 0 };
-                let Some(cost) = &self.costs[v.tier.index()] else {
+                let net_ns = if has_network { (rtt_ns + v.bytes as f64 * ns_per_byte) as u64 } else { 0 };
+                let Some(cost) = &costs[tier] else {
                     // A tier the model leaves out costs nothing but the network.
                     stage_end = stage_end.max(t + net_ns);
                     continue;
@@ -380,28 +402,26 @@ impl<'s> Engine<'s> {
                     Access::Read => (&cost.read, 0, v.bytes),
                     Access::Write => (&cost.write, v.bytes, 0),
                 };
-                if !background && v.tier == Tier::Shard {
-                    let touched = &mut self.ops[slot as usize].shards;
-                    if !touched.contains(&node) {
-                        touched.push(node);
-                    }
+                if !background && v.tier == Tier::Shard && !shards.contains(&node) {
+                    shards.push(node);
                 }
-                let state = &mut self.nodes[v.tier.index()][node as usize];
+                let state = &mut nodes[tier][node as usize];
                 // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
-                let service_ns = ((dist.sample(&mut self.rng) + cost.per_item_ns * v.items as f64) * state.slow)
+                let service_ns = ((dist.sample(rng) + cost.per_item_ns * v.items as f64) * state.slow)
                     .clamp(0.0, MAX_SERVICE_NS) as u64;
                 let started = state.admit(t, service_ns);
-                if self.track_load {
+                if track {
                     state.finishing.push(Reverse(started + service_ns));
                 }
-                if let Some(interval) = interval {
-                    self.recorder.record_visit(v.tier, node, interval, service_ns, bytes_in, bytes_out);
-                }
-                self.recorder.record_busy(v.tier, node, started, started + service_ns);
+                recorder.record_served(v.tier, node, interval, started, service_ns, bytes_in, bytes_out);
                 stage_end = stage_end.max(started + service_ns + net_ns);
             }
             if stage_end > t {
-                self.queue.push(stage_end, Event::StageDone(slot));
+                if last {
+                    self.finish(stage_end, slot);
+                } else {
+                    self.queue.push(stage_end, Event::StageDone(slot));
+                }
                 return;
             }
             // Nothing took time: go straight on to the next stage.
@@ -409,6 +429,21 @@ impl<'s> Engine<'s> {
                 return;
             }
         }
+    }
+
+    /// The last stage of `slot` ends at `t`. Nothing else waits for it, and the events between
+    /// now and `t` cannot change what happens at its end (the response, the fan-out's lag, the
+    /// slot freed), so it is done now rather than through the queue, as the event would have
+    /// done it: if `t` is past `hard_end` the event would never run, and the request stays in
+    /// flight for the end-of-run count.
+    fn finish(&mut self, t: u64, slot: u32) {
+        if t > self.hard_end {
+            return;
+        }
+        self.finished_early += 1;
+        self.latest_finish = self.latest_finish.max(t);
+        let more = self.next_stage(t, slot);
+        debug_assert!(!more, "finish is for the last stage");
     }
 
     /// The current stage of `slot` is over at `t`.
@@ -441,44 +476,51 @@ impl<'s> Engine<'s> {
     }
 }
 
-impl Engine<'_> {
-    /// The node that serves `v` at `t`, or `None` when every candidate is down.
-    fn choose(&mut self, t: u64, v: &Visit) -> Option<u32> {
-        let nodes = &mut self.nodes[v.tier.index()];
-        let n = nodes.len() as u32;
-        if v.choices <= 1 {
-            return (nodes[v.node as usize].down == 0).then_some(v.node);
-        }
-        let choices = v.choices.min(n);
-        let candidate = |i: u32| {
-            let c = v.node + i;
-            if c >= n { c - n } else { c }
-        };
-        match v.pick {
-            Pick::Primary => (0..choices).map(candidate).find(|&c| nodes[c as usize].down == 0),
-            Pick::Balanced => {
-                let track = self.track_load;
-                let kind = self.scenario.system.load_balancing;
-                let seed = self.scenario.seed;
-                let balancer = self.balancers[v.tier.index()][v.node as usize].get_or_insert_with(|| {
-                    let group = ((v.tier.index() as u64) << 32) | v.node as u64;
-                    strategy::balance::build(kind, workload::stream_seed(seed, "balance") ^ strategy::mix(group))
-                });
-                let mut load = |i: u32| {
-                    let node = &mut nodes[candidate(i) as usize];
-                    if node.down > 0 {
-                        None
-                    } else if track {
-                        Some(node.outstanding(t))
-                    } else {
-                        Some(0)
-                    }
-                };
-                balancer.pick(choices, &mut load).map(candidate)
-            }
+/// The node of `nodes` (one tier's) that serves `v` at `t`, or `None` when every candidate is
+/// down. A group's balancer is made on its first use, with a seed of its own.
+fn choose(
+    nodes: &mut [NodeState],
+    balancers: &mut [Option<Box<dyn Balancer>>],
+    track_load: bool,
+    scenario: &Scenario,
+    t: u64,
+    v: &Visit,
+) -> Option<u32> {
+    let n = nodes.len() as u32;
+    if v.choices <= 1 {
+        return (nodes[v.node as usize].down == 0).then_some(v.node);
+    }
+    let choices = v.choices.min(n);
+    let candidate = |i: u32| {
+        let c = v.node + i;
+        if c >= n { c - n } else { c }
+    };
+    match v.pick {
+        Pick::Primary => (0..choices).map(candidate).find(|&c| nodes[c as usize].down == 0),
+        Pick::Balanced => {
+            let balancer = balancers[v.node as usize].get_or_insert_with(|| {
+                let group = ((v.tier.index() as u64) << 32) | v.node as u64;
+                strategy::balance::build(
+                    scenario.system.load_balancing,
+                    workload::stream_seed(scenario.seed, "balance") ^ strategy::mix(group),
+                )
+            });
+            let mut load = |i: u32| {
+                let node = &mut nodes[candidate(i) as usize];
+                if node.down > 0 {
+                    None
+                } else if track_load {
+                    Some(node.outstanding(t))
+                } else {
+                    Some(0)
+                }
+            };
+            balancer.pick(choices, &mut load).map(candidate)
         }
     }
+}
 
+impl Engine<'_> {
     /// A fault begins or ends.
     fn apply_fault(&mut self, step: FaultStep) {
         let f = &self.scenario.faults[step.fault];
