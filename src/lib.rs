@@ -21,6 +21,7 @@
 
 pub mod estimate;
 pub mod graph;
+pub mod harness;
 pub mod metrics;
 pub mod report;
 pub mod run;
