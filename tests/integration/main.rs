@@ -6,6 +6,7 @@ mod determinism;
 mod faults;
 mod graph_data;
 mod hand_counts;
+mod live;
 mod queueing;
 mod scenarios;
 mod util;
