@@ -249,3 +249,40 @@ impl Recorder {
         self.series_bytes[i][tier.index()] += bytes_in + bytes_out;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_recorders_equal_one_that_recorded_everything() {
+        let topology =
+            Topology { app: 1, shards: 2, replication: 1, timeline_cache: 0, tweet_cache: 0, blob: 1, fanout: 1 };
+        let (start, end) = (1_000_000_000, 3_000_000_000);
+        let mut all = Recorder::new(&topology, start, end);
+        let mut parts = [Recorder::new(&topology, start, end), Recorder::new(&topology, start, end)];
+        for i in 0..1000u64 {
+            let (op, t) = (Op::ALL[(i % 6) as usize], 500_000_000 + i * 2_700_000);
+            let latency = 1000 + i * i;
+            all.record_op(op, t, t + latency);
+            parts[(i % 2) as usize].record_op(op, t, t + latency);
+            if op == Op::PostTweet {
+                all.record_fanout(t, t + latency, i as u32);
+                parts[(i % 2) as usize].record_fanout(t, t + latency, i as u32);
+            }
+            if i % 7 == 0 && all.in_window(t) {
+                all.unanswered[op.index()] += 1;
+                parts[(i % 2) as usize].unanswered[op.index()] += 1;
+            }
+        }
+        let [mut merged, other] = parts;
+        merged.merge(&other);
+        assert_eq!(merged.latency, all.latency);
+        assert_eq!(merged.series_count, all.series_count);
+        assert_eq!(merged.series_latency, all.series_latency);
+        assert_eq!((merged.tweets, merged.delivered), (all.tweets, all.delivered));
+        assert_eq!(merged.lag, all.lag);
+        assert_eq!(merged.unanswered, all.unanswered);
+        assert!(all.latency.iter().map(|h| h.len()).sum::<u64>() > 500, "the window held most requests");
+    }
+}
