@@ -118,13 +118,18 @@ pub fn render(r: &Report) -> String {
         human_us(f.lag_us.p99),
         human_us(f.lag_us.max)
     );
-    let _ = writeln!(
-        o,
-        "Tweets are pushed along {} of the follow edges. A home timeline read visits {:.2} shard nodes on average. Total work: {:.2} busy servers over all tiers.\n",
-        pct(f.pushed_edge_share),
-        f.home_read_shards,
-        f.busy_servers
-    );
+    if r.live.is_some() {
+        // Shard visits and busy servers are simulated figures.
+        let _ = writeln!(o, "Tweets are pushed along {} of the follow edges.\n", pct(f.pushed_edge_share));
+    } else {
+        let _ = writeln!(
+            o,
+            "Tweets are pushed along {} of the follow edges. A home timeline read visits {:.2} shard nodes on average. Total work: {:.2} busy servers over all tiers.\n",
+            pct(f.pushed_edge_share),
+            f.home_read_shards,
+            f.busy_servers
+        );
+    }
 
     let s = &r.storage;
     let _ = writeln!(o, "## Storage\n");
