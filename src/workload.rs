@@ -264,6 +264,12 @@ impl Generator {
     pub fn users(&self) -> u32 {
         self.users
     }
+
+    /// The time (ns) of the last arrival drawn (or candidate rejected): the stream is complete
+    /// up to here.
+    pub fn now_ns(&self) -> u64 {
+        self.now_ns as u64
+    }
 }
 
 #[cfg(test)]

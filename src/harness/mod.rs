@@ -15,7 +15,9 @@
 //! recording takes no lock. Warm-up is excluded as in the simulator: a request counts when its
 //! intended start is inside the measured window. After the window, the backlog is drained for
 //! at most `DRAIN_LIMIT_NS` (or the window's length if shorter); requests not started by then
-//! are counted as unanswered.
+//! are counted as unanswered: the one each worker holds exactly, the rest of the schedule by
+//! its expected number (the rate integrated over what remained of it), so that an absurd rate
+//! cannot keep the harness counting.
 //!
 //! The harness knows the service only through its API; it never reads simulated node costs.
 
@@ -98,9 +100,17 @@ struct Dispatch {
     generator: Generator,
     next_seq: u64,
     end_ns: u64,
+    /// Set when the drain ends: no more requests are handed out.
+    closed: bool,
+    /// The requests the schedule still held then, per operation: their expected number (the
+    /// Poisson stream's rate integrated over the rest of the schedule), in the window and in
+    /// all. Counting them one by one could take longer than the run at an absurd rate.
+    tail_in_window: [u64; 6],
+    tail_all: u64,
 }
 
 struct Shared {
+    scenario: Scenario,
     service: Service,
     dispatch: Mutex<Dispatch>,
     t0: Instant,
@@ -123,12 +133,49 @@ impl Shared {
 
     fn next(&self) -> Option<(u64, u64, Request)> {
         let mut d = self.dispatch.lock().unwrap_or_else(|e| e.into_inner());
+        if d.closed {
+            return None;
+        }
         let end = d.end_ns;
         let (t, req) = d.generator.next(end)?;
         let seq = d.next_seq;
         d.next_seq += 1;
         Some((seq, t, req))
     }
+
+    /// Ends the schedule (the drain is over) and counts what it still held.
+    fn close(&self, s: &Scenario) {
+        let mut d = self.dispatch.lock().unwrap_or_else(|e| e.into_inner());
+        if d.closed {
+            return;
+        }
+        d.closed = true;
+        let from = d.generator.now_ns().min(self.window_end_ns);
+        for op in Op::ALL {
+            let rate = s.workload.op(op).rate;
+            if rate <= 0.0 {
+                continue;
+            }
+            let in_window = expected(s, op, from.max(self.window_start_ns), self.window_end_ns);
+            let before = expected(s, op, from, self.window_start_ns.max(from));
+            d.tail_in_window[op.index()] = in_window.round() as u64;
+            d.tail_all += (in_window + before).round() as u64;
+        }
+    }
+}
+
+/// The expected number of arrivals of `op` in [from, to) ns: its rate times the integral of
+/// the rate pattern's multiplier (midpoint rule, at most 20,000 steps).
+fn expected(s: &Scenario, op: Op, from: u64, to: u64) -> f64 {
+    if to <= from {
+        return 0.0;
+    }
+    const STEPS: u64 = 20_000;
+    let span = (to - from) as f64;
+    let steps = STEPS.min((to - from).div_ceil(1_000_000)).max(1);
+    let step = span / steps as f64;
+    let sum: f64 = (0..steps).map(|i| s.workload.pattern.multiplier(op, from + ((i as f64 + 0.5) * step) as u64)).sum();
+    s.workload.op(op).rate * sum * step / 1e9
 }
 
 /// What one worker measured and acknowledged.
@@ -187,12 +234,13 @@ async fn worker(sh: Arc<Shared>) -> WorkerOut {
             sh.baseline.get_or_init(|| sh.service.snapshot());
         }
         if sh.now_ns() >= sh.hard_end_ns {
-            // Past the drain: never sent.
+            // Past the drain: never sent, nor is the rest of the schedule.
             rec.incomplete += 1;
             if in_window {
                 rec.unanswered[op] += 1;
             }
-            continue;
+            sh.close(&sh.scenario);
+            break;
         }
         wait_until(&sh, t).await;
         let started = sh.now_ns();
@@ -232,14 +280,6 @@ async fn worker(sh: Arc<Shared>) -> WorkerOut {
     out
 }
 
-/// Mean of the rate pattern's multiplier of `op` over the measured window.
-fn mean_multiplier(s: &Scenario, op: Op) -> f64 {
-    const STEPS: u64 = 20_000;
-    let step = s.duration_ns as f64 / STEPS as f64;
-    (0..STEPS).map(|i| s.workload.pattern.multiplier(op, s.warmup_ns + ((i as f64 + 0.5) * step) as u64)).sum::<f64>()
-        / STEPS as f64
-}
-
 /// Drives the scenario live (rates × `opts.rate_scale`) and returns its report, with
 /// `mode: "live"` and the live section, invariants included. The run passes when
 /// `report.live.invariants.passed`.
@@ -264,7 +304,15 @@ pub fn run(s: &Scenario, opts: &Options) -> Result<Report, RunError> {
     let window_end_ns = s.warmup_ns + s.duration_ns;
     let users = service.users();
     let shared = Arc::new(Shared {
-        dispatch: Mutex::new(Dispatch { generator: Generator::new(&s, users), next_seq: 0, end_ns: window_end_ns }),
+        dispatch: Mutex::new(Dispatch {
+            generator: Generator::new(&s, users),
+            next_seq: 0,
+            end_ns: window_end_ns,
+            closed: false,
+            tail_in_window: [0; 6],
+            tail_all: 0,
+        }),
+        scenario: s.clone(),
         topology: service.topology(),
         service,
         t0: Instant::now(),
@@ -308,6 +356,15 @@ pub fn run(s: &Scenario, opts: &Options) -> Result<Report, RunError> {
             total.answered_in_window[i] += o.answered_in_window[i];
         }
         total.ledger.merge(o.ledger);
+    }
+    {
+        let d = shared.dispatch.lock().unwrap_or_else(|e| e.into_inner());
+        let rec = &mut total.recorder;
+        rec.incomplete += d.tail_all;
+        for op in 0..6 {
+            rec.unanswered[op] += d.tail_in_window[op];
+            total.scheduled[op] += d.tail_in_window[op];
+        }
     }
     let svc = &shared.service;
     let invariants = invariants::check(svc, &total.ledger, &before);
@@ -378,7 +435,7 @@ fn live_report(s: &Scenario, opts: &Options, workers: usize, w: &WorkerOut, inv:
         operations.insert(
             op.name().to_owned(),
             LiveOpReport {
-                nominal_per_s: round3(s.workload.op(op).rate * mean_multiplier(s, op)),
+                nominal_per_s: round3(expected(s, op, s.warmup_ns, s.warmup_ns + s.duration_ns) / window_s),
                 requested_per_s: round3(requested),
                 achieved_per_s: round3(achieved),
                 achieved_ratio: round3(ratio),
