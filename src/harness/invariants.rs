@@ -294,7 +294,7 @@ pub fn check(svc: &Service, ledger: &Ledger, before: &Counts) -> InvariantReport
         });
     }
 
-    // Home timelines and deliveries.
+    // Home timelines (newest entries kept, sorted for lookups).
     let length = svc.timeline_length();
     let homes: Vec<Vec<u64>> = (0..users)
         .map(|u| {
@@ -303,6 +303,45 @@ pub fn check(svc: &Service, ledger: &Ledger, before: &Counts) -> InvariantReport
             h
         })
         .collect();
+    // Storage recount.
+    let shards = svc.topology().shards as usize;
+    let part = svc.partitioner();
+    let mut by_kind = vec![vec![0u64; shards]; Kind::ALL.len()];
+    let mut images = 0u64;
+    for u in 0..users {
+        let s = part.user_shard(u) as usize;
+        by_kind[Kind::Users as usize][s] += USER_RECORD_BYTES;
+        let sides = svc.followees(u).len() as u64 + followers_now[u as usize].len() as u64;
+        by_kind[Kind::Graph as usize][s] += sides * EDGE_SIDE_BYTES;
+        by_kind[Kind::Timelines as usize][s] += homes[u as usize].len() as u64 * TIMELINE_ENTRY_BYTES;
+        by_kind[Kind::Likes as usize][s] += svc.favourites(u).len() as u64 * FAVOURITE_BYTES;
+    }
+    for (&id, &author) in &author_of {
+        let Some(t) = svc.tweet_info(id) else { continue };
+        by_kind[Kind::Tweets as usize][part.tweet_shard(id, author) as usize] += TWEET_META_BYTES + t.text_bytes as u64;
+        by_kind[Kind::Tweets as usize][part.user_shard(author) as usize] += INDEX_ENTRY_BYTES;
+        images += t.image_bytes as u64;
+    }
+    let st = svc.storage();
+    for (kind, counted) in &st.by_kind {
+        let recount = if *kind == Kind::Images { images } else { by_kind[*kind as usize].iter().sum() };
+        if *counted != recount {
+            d.add(|| {
+                format!(
+                    "storage of {}: the counters say {counted} B, a recount of the state gives {recount} B",
+                    kind.name()
+                )
+            });
+        }
+    }
+    for (s, &counted) in st.by_shard.iter().enumerate() {
+        let recount: u64 = by_kind.iter().map(|k| k[s]).sum();
+        if counted != recount {
+            d.add(|| format!("storage of shard {s}: the counters say {counted} B, a recount gives {recount} B"));
+        }
+    }
+
+    // Deliveries.
     // Per user, the earliest end of a post in the timeline (0 for a preloaded one): a post that
     // started after it was certainly pushed after it, so FIFO trimming drops that one first.
     let mut earliest_end = vec![u64::MAX; users as usize];
@@ -418,44 +457,6 @@ pub fn check(svc: &Service, ledger: &Ledger, before: &Counts) -> InvariantReport
                 counts.deliveries - before.deliveries
             )
         });
-    }
-
-    // Storage recount.
-    let shards = svc.topology().shards as usize;
-    let part = svc.partitioner();
-    let mut by_kind = vec![vec![0u64; shards]; Kind::ALL.len()];
-    let mut images = 0u64;
-    for u in 0..users {
-        let s = part.user_shard(u) as usize;
-        by_kind[Kind::Users as usize][s] += USER_RECORD_BYTES;
-        let sides = svc.followees(u).len() as u64 + followers_now[u as usize].len() as u64;
-        by_kind[Kind::Graph as usize][s] += sides * EDGE_SIDE_BYTES;
-        by_kind[Kind::Timelines as usize][s] += homes[u as usize].len() as u64 * TIMELINE_ENTRY_BYTES;
-        by_kind[Kind::Likes as usize][s] += svc.favourites(u).len() as u64 * FAVOURITE_BYTES;
-    }
-    for (&id, &author) in &author_of {
-        let Some(t) = svc.tweet_info(id) else { continue };
-        by_kind[Kind::Tweets as usize][part.tweet_shard(id, author) as usize] += TWEET_META_BYTES + t.text_bytes as u64;
-        by_kind[Kind::Tweets as usize][part.user_shard(author) as usize] += INDEX_ENTRY_BYTES;
-        images += t.image_bytes as u64;
-    }
-    let st = svc.storage();
-    for (kind, counted) in &st.by_kind {
-        let recount = if *kind == Kind::Images { images } else { by_kind[*kind as usize].iter().sum() };
-        if *counted != recount {
-            d.add(|| {
-                format!(
-                    "storage of {}: the counters say {counted} B, a recount of the state gives {recount} B",
-                    kind.name()
-                )
-            });
-        }
-    }
-    for (s, &counted) in st.by_shard.iter().enumerate() {
-        let recount: u64 = by_kind.iter().map(|k| k[s]).sum();
-        if counted != recount {
-            d.add(|| format!("storage of shard {s}: the counters say {counted} B, a recount gives {recount} B"));
-        }
     }
 
     r.mismatches = d.count;

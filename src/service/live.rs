@@ -1,6 +1,6 @@
 //! What the live harness needs beyond the API: the fan-out decision for one edge, a user's
-//! followers as they are now (to reconcile the state after a run), and a hook that corrupts a
-//! like count so that tests can show the reconciliation fails when it should.
+//! followers as they are now (to reconcile the state after a run), and hooks that corrupt a
+//! like count or a home timeline so that tests can show the reconciliation fails when it should.
 
 use super::{Service, lock};
 
@@ -37,5 +37,12 @@ impl Service {
             }
             None => false,
         }
+    }
+
+    /// Test hook: removes the newest entry of `user`'s home timeline without touching the
+    /// storage counters (a lost delivery). Returns the tweet removed. Nothing but tests calls it.
+    #[doc(hidden)]
+    pub fn corrupt_drop_newest_delivery(&self, user: u32) -> Option<u64> {
+        lock(&self.users[user as usize]).home.pop_back().map(|t| t.id)
     }
 }

@@ -93,6 +93,22 @@ fn concurrent_requests_reconcile_exactly_and_corruption_is_caught() {
         assert!(!r.passed);
         assert!(r.first_differences.iter().any(|d| d.contains(&format!("tweet {tweet}: like count"))), "{r:?}");
 
+        // A delivery lost from a home timeline whose owner's follow of the author never
+        // changed: the delivery check and the storage recount both see it.
+        let posts: std::collections::HashMap<u64, u32> = ledger.posts.iter().map(|p| (p.id, p.author)).collect();
+        let changed: std::collections::HashSet<(u32, u32)> = ledger.follow_changes.iter().map(|c| (c.a, c.b)).collect();
+        let (victim, lost) = (0..svc.users())
+            .find_map(|u| {
+                let newest = *svc.stored_timeline(u).first()?;
+                let author = *posts.get(&newest)?;
+                (!changed.contains(&(u, author))).then_some((u, newest))
+            })
+            .expect("a timeline whose newest entry is a certain delivery");
+        assert_eq!(svc.corrupt_drop_newest_delivery(victim), Some(lost));
+        let r = invariants::check(&svc, &ledger, &before);
+        let found = |text: &str| r.first_differences.iter().any(|d| d.contains(text));
+        assert!(found("storage of timelines") && found(&format!("follower {victim}'s home timeline")), "{r:#?}");
+
         // A like the harness never saw acknowledged, on a fresh service state: favourites and
         // counters disagree with the ledger.
         let (svc, mut ledger2, before2) = hammer(&s, 2, 500);
