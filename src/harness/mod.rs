@@ -44,8 +44,8 @@ pub const DRAIN_LIMIT_NS: u64 = 10_000_000_000;
 pub const ACHIEVED_THRESHOLD: f64 = 0.95;
 /// ... counted only for operations with at least this many requests in the window.
 pub const MIN_REQUESTS: u64 = 200;
-/// The lag grows when the mean interval p99 lag of the window's last quarter is above this
-/// (ns) and more than `LAG_GROWTH` times that of its first quarter.
+/// The lag grows when the median of the interval p99 lags over the window's last quarter is
+/// above this (ns) and more than `LAG_GROWTH` times that over its first quarter.
 pub const LAG_LIMIT_NS: f64 = 10_000_000.0;
 pub const LAG_GROWTH: f64 = 2.0;
 
@@ -466,12 +466,17 @@ fn live_report(s: &Scenario, opts: &Options, workers: usize, w: &WorkerOut, inv:
         w.lag_series.iter().map(|h| if h.is_empty() { 0.0 } else { h.value_at_quantile(0.99) as f64 }).collect();
     let quarter = (lag_p99.len() / 4).max(1);
     if lag_p99.len() >= 4 {
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        let first = mean(&lag_p99[..quarter]);
-        let last = mean(&lag_p99[lag_p99.len() - quarter..]);
+        // Medians, so that a few intervals hit by a hiccup of the machine are not a trend.
+        let median = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let first = median(&lag_p99[..quarter]);
+        let last = median(&lag_p99[lag_p99.len() - quarter..]);
         if last > LAG_LIMIT_NS && last > LAG_GROWTH * first {
             reasons.push(format!(
-                "the schedule lag grows: interval p99 {:.1} ms over the first quarter of the window, {:.1} ms over the last",
+                "the schedule lag grows: interval p99 {:.1} ms over the first quarter of the window, {:.1} ms over the last (medians)",
                 first / 1e6,
                 last / 1e6
             ));
