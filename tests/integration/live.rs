@@ -157,6 +157,7 @@ fn a_stall_is_charged_to_every_request_it_delays() {
     assert!(live.invariants.passed, "{:?}", live.invariants.first_differences);
     let corrected = r.operations["home_timeline"].latency_us.p99;
     let uncorrected = live.operations["home_timeline"].service_time_us.p99;
+    eprintln!("500 ms stall: home_timeline p99 {corrected} µs corrected, {uncorrected} µs uncorrected");
     let half = pause.as_micros() as f64 / 2.0;
     assert!(corrected >= half, "corrected p99 {corrected} µs does not show the 500 ms stall");
     assert!(uncorrected < half, "uncorrected p99 {uncorrected} µs: the comparison needs it below the stall");
