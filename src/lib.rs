@@ -23,6 +23,7 @@
 pub mod check;
 pub mod estimate;
 pub mod graph;
+pub mod harness;
 pub mod metrics;
 pub mod report;
 pub mod run;

@@ -44,6 +44,31 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Drive the in-memory service live: wall-clock, open-loop load from tokio workers at the
+    /// scenario's rates, latency from each request's intended start (coordinated omission
+    /// corrected), then reconcile the state with what was acknowledged. Writes report.json and
+    /// report.md with mode "live". Exit status 1 if the reconciliation finds a difference.
+    Load {
+        scenario: PathBuf,
+        /// Measured duration, overriding the scenario's `duration` (e.g. 10s).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Multiplies every operation's rate (e.g. 0.5, 10).
+        #[arg(long, default_value_t = 1.0)]
+        rate_scale: f64,
+        /// Worker tasks and runtime threads (default: the number of cores).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Output folder (default: reports/<scenario name>-live/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Master seed, overriding the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario value before validation, e.g. --set warmup=1s.
+        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Check scenario and model files without running them.
     Validate {
         #[arg(required = true)]
@@ -164,6 +189,12 @@ fn main() -> ExitCode {
             sweep(&scenario, &vary, replications, jobs, out, Overrides { seed, set }, quiet)
         }
         Command::Check { baselines, scenarios, update, only } => check(baselines, scenarios, update, only),
+        Command::Load { scenario, duration, rate_scale, workers, out, seed, mut set } => {
+            if let Some(d) = duration {
+                set.push(format!("duration={d}"));
+            }
+            load_live(&scenario, out, Overrides { seed, set }, rate_scale, workers)
+        }
         Command::Estimate { scenario, set, json } => estimate(&scenario, Overrides { seed: None, set }, json),
         Command::CacheReplay {
             trace,
@@ -348,8 +379,12 @@ fn sweep(
 
 fn print_summary(r: &Report) {
     println!(
-        "{}: {} s simulated ({} requests) in {:.2} s wall",
-        r.scenario, r.simulated_seconds, r.requests_simulated, r.wall_seconds
+        "{}: {} s {} ({} requests) in {:.2} s wall",
+        r.scenario,
+        r.simulated_seconds,
+        if r.mode == "live" { "measured live" } else { "simulated" },
+        r.requests_simulated,
+        r.wall_seconds
     );
     println!("{:<14} {:>10} {:>12} {:>10} {:>10} {:>10}", "operation", "count", "per second", "p50", "p99", "p99.9");
     for (name, o) in &r.operations {
@@ -422,6 +457,89 @@ fn plot(report: &Path, out: Option<PathBuf>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Most workers `load` starts.
+const MAX_WORKERS: usize = 1024;
+
+fn load_live(
+    path: &Path,
+    out: Option<PathBuf>,
+    overrides: Overrides,
+    rate_scale: f64,
+    workers: Option<usize>,
+) -> ExitCode {
+    if !(rate_scale.is_finite() && rate_scale > 0.0 && rate_scale <= 1e6) {
+        eprintln!("--rate-scale: {rate_scale} is not allowed; expected a number greater than 0 and at most 1000000");
+        return ExitCode::from(2);
+    }
+    let workers = workers.unwrap_or_else(tweetcap::harness::cores);
+    if !(1..=MAX_WORKERS).contains(&workers) {
+        eprintln!("--workers: {workers} is not allowed; expected 1 to {MAX_WORKERS}");
+        return ExitCode::from(2);
+    }
+    let s = match load(path, &overrides) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-live", s.name)));
+    eprintln!(
+        "{}: live load for {} s after {} s warm-up, rates × {rate_scale}, {workers} workers",
+        s.name,
+        s.duration_ns as f64 / 1e9,
+        s.warmup_ns as f64 / 1e9
+    );
+    let opts = tweetcap::harness::Options { workers, rate_scale, pause: None };
+    let report = match tweetcap::harness::run(&s, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = report.write(&out) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    print_summary(&report);
+    let Some(live) = &report.live else { return ExitCode::SUCCESS };
+    println!(
+        "\n{:<14} {:>12} {:>12} {:>9} {:>14} {:>12}",
+        "operation", "requested/s", "achieved/s", "achieved", "service p99", "lag p99"
+    );
+    for (name, o) in &live.operations {
+        println!(
+            "{:<14} {:>12.1} {:>12.1} {:>8.1}% {:>14} {:>12}",
+            name,
+            o.requested_per_s,
+            o.achieved_per_s,
+            o.achieved_ratio * 100.0,
+            human_us(o.service_time_us.p99),
+            human_us(o.schedule_lag_us.p99)
+        );
+    }
+    println!("{}", live.verdict);
+    let inv = &live.invariants;
+    if inv.passed {
+        println!(
+            "invariants hold: {} posts, {} likes, {} follow changes acknowledged; {} tweets, {} users and {} deliveries reconciled",
+            inv.acknowledged_posts,
+            inv.acknowledged_likes,
+            inv.acknowledged_follow_changes,
+            inv.tweets_checked,
+            inv.users_checked,
+            inv.deliveries_checked
+        );
+    }
+    println!("\nreport: {}", out.join("report.md").display());
+    if !inv.passed {
+        eprintln!("invariants FAILED: {} differences; the first:", inv.mismatches);
+        for d in &inv.first_differences {
+            eprintln!("  {d}");
+        }
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 /// A model file has only model keys at the top level (name, description, network, nodes).

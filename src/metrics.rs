@@ -105,6 +105,55 @@ impl Recorder {
         }
     }
 
+    /// Adds what `other` recorded (same window and topology) to this recorder: the live
+    /// harness keeps one recorder per worker and merges them at the end, so that recording
+    /// takes no lock. Histograms merge exactly.
+    pub fn merge(&mut self, other: &Recorder) {
+        fn add_all(a: &mut [Histogram<u64>], b: &[Histogram<u64>]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                let _ = x.add(y);
+            }
+        }
+        fn sum(a: &mut [u64], b: &[u64]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        add_all(&mut self.latency, &other.latency);
+        sum(&mut self.failed, &other.failed);
+        let _ = self.lag.add(&other.lag);
+        let _ = self.deliveries.add(&other.deliveries);
+        self.tweets += other.tweets;
+        self.delivered += other.delivered;
+        for (tier, theirs) in self.nodes.iter_mut().zip(&other.nodes) {
+            for (n, m) in tier.iter_mut().zip(theirs) {
+                n.busy_ns += m.busy_ns;
+                n.offered_ns += m.offered_ns;
+                n.bytes_in += m.bytes_in;
+                n.bytes_out += m.bytes_out;
+                n.visits += m.visits;
+            }
+        }
+        for (a, b) in self.series_count.iter_mut().zip(&other.series_count) {
+            sum(a, b);
+        }
+        for (a, b) in self.series_latency.iter_mut().zip(&other.series_latency) {
+            add_all(a, b);
+        }
+        for (a, b) in self.series_bytes.iter_mut().zip(&other.series_bytes) {
+            sum(a, b);
+        }
+        for (a, b) in self.series_failed.iter_mut().zip(&other.series_failed) {
+            sum(a, b);
+        }
+        add_all(&mut self.width, &other.width);
+        self.lost_replica_writes += other.lost_replica_writes;
+        self.lost_background_visits += other.lost_background_visits;
+        self.incomplete += other.incomplete;
+        sum(&mut self.unanswered, &other.unanswered);
+        self.incomplete_background += other.incomplete_background;
+    }
+
     #[inline]
     pub fn in_window(&self, t_ns: u64) -> bool {
         t_ns >= self.window_start_ns && t_ns < self.window_end_ns
@@ -206,5 +255,42 @@ impl Recorder {
         if b > a {
             n.busy_ns += b - a;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_recorders_equal_one_that_recorded_everything() {
+        let topology =
+            Topology { app: 1, shards: 2, replication: 1, timeline_cache: 0, tweet_cache: 0, blob: 1, fanout: 1 };
+        let (start, end) = (1_000_000_000, 3_000_000_000);
+        let mut all = Recorder::new(&topology, start, end);
+        let mut parts = [Recorder::new(&topology, start, end), Recorder::new(&topology, start, end)];
+        for i in 0..1000u64 {
+            let (op, t) = (Op::ALL[(i % 6) as usize], 500_000_000 + i * 2_700_000);
+            let latency = 1000 + i * i;
+            all.record_op(op, t, t + latency);
+            parts[(i % 2) as usize].record_op(op, t, t + latency);
+            if op == Op::PostTweet {
+                all.record_fanout(t, t + latency, i as u32);
+                parts[(i % 2) as usize].record_fanout(t, t + latency, i as u32);
+            }
+            if i % 7 == 0 && all.in_window(t) {
+                all.unanswered[op.index()] += 1;
+                parts[(i % 2) as usize].unanswered[op.index()] += 1;
+            }
+        }
+        let [mut merged, other] = parts;
+        merged.merge(&other);
+        assert_eq!(merged.latency, all.latency);
+        assert_eq!(merged.series_count, all.series_count);
+        assert_eq!(merged.series_latency, all.series_latency);
+        assert_eq!((merged.tweets, merged.delivered), (all.tweets, all.delivered));
+        assert_eq!(merged.lag, all.lag);
+        assert_eq!(merged.unanswered, all.unanswered);
+        assert!(all.latency.iter().map(|h| h.len()).sum::<u64>() > 500, "the window held most requests");
     }
 }

@@ -19,6 +19,9 @@ pub enum RunError {
     /// The scenario and its graph disagree.
     #[error("{}: {message}", path.display())]
     Population { path: PathBuf, message: String },
+    /// The live harness could not start its runtime (threads): lower --workers.
+    #[error("cannot start the load generator's runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// Builds or loads the follow graph a scenario describes, celebrities included.

@@ -9,6 +9,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::{Actor, Op, Pattern, Scenario};
+use crate::service::{Plan, Service};
 
 /// One request to the service.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,6 +83,65 @@ pub fn user_rates(s: &Scenario, users: u32, op: Op) -> Vec<f64> {
         *x = spec.rate * ((1.0 - share) * *x + if (u as u32) < celebrities { share / celebrities as f64 } else { 0.0 });
     }
     p
+}
+
+/// What a request did to the service, as its caller learns from the response: what the
+/// live harness acknowledges and later reconciles the state against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Executed {
+    /// A tweet was stored under this id, with the deliveries its fan-out made.
+    Posted { id: u64, author: u32, text_bytes: u32, image_bytes: u32, deliveries: u32 },
+    /// A timeline was read.
+    Read,
+    /// `user` liked `tweet`; `fresh` is false when nothing changed (already liked, no tweet).
+    Liked { user: u32, tweet: u64, fresh: bool },
+    /// `a` followed (or unfollowed) `b`; `changed` is false when the edge was already so.
+    FollowChanged { a: u32, b: u32, follow: bool, changed: bool },
+}
+
+/// Runs `req` on the service at `t_ns` (from the start of warm-up), choosing its target as
+/// both modes do: a user timeline read is of a followee of the reader when there is one, a like
+/// goes to one of the recent tweets, a follow to any user, an unfollow to a followee. `out`
+/// receives a read's page.
+pub fn execute(svc: &Service, t_ns: u64, req: &Request, plan: &mut Plan, out: &mut Vec<u64>) -> Executed {
+    let users = svc.users();
+    match req.op {
+        Op::PostTweet => {
+            let ms = (t_ns / 1_000_000) as i64;
+            let id = svc.post_tweet(ms, req.actor, req.text_bytes, req.image_bytes, plan);
+            Executed::Posted {
+                id,
+                author: req.actor,
+                text_bytes: req.text_bytes,
+                image_bytes: req.image_bytes,
+                deliveries: plan.deliveries,
+            }
+        }
+        Op::HomeTimeline => {
+            svc.home_timeline(req.actor, req.page_size, plan, out);
+            Executed::Read
+        }
+        Op::UserTimeline => {
+            let target = svc.some_followee(req.actor, req.pick).unwrap_or(req.actor);
+            svc.user_timeline(target, req.page_size, plan, out);
+            Executed::Read
+        }
+        Op::LikeTweet => {
+            let tweet = svc.recent_tweet(req.pick).unwrap_or(0);
+            let fresh = svc.like_tweet(req.actor, tweet, plan);
+            Executed::Liked { user: req.actor, tweet, fresh }
+        }
+        Op::Follow => {
+            let b = (req.pick % users as u64) as u32;
+            let changed = svc.follow(req.actor, b, plan);
+            Executed::FollowChanged { a: req.actor, b, follow: true, changed }
+        }
+        Op::Unfollow => {
+            let b = svc.some_followee(req.actor, req.pick).unwrap_or(req.actor);
+            let changed = svc.unfollow(req.actor, b, plan);
+            Executed::FollowChanged { a: req.actor, b, follow: false, changed }
+        }
+    }
 }
 
 pub struct Generator {
@@ -203,6 +263,12 @@ impl Generator {
 
     pub fn users(&self) -> u32 {
         self.users
+    }
+
+    /// The time (ns) of the last arrival drawn (or candidate rejected): the stream is complete
+    /// up to here.
+    pub fn now_ns(&self) -> u64 {
+        self.now_ns as u64
     }
 }
 

@@ -89,6 +89,10 @@ pub fn render(r: &Report) -> String {
     plot(&mut o, "latency", "Latency by percentile");
     plot(&mut o, "timeseries", "Throughput and p99 over time");
 
+    if let Some(live) = &r.live {
+        render_live(&mut o, live);
+    }
+
     if !r.slo.is_empty() {
         let _ = writeln!(o, "## SLOs\n");
         let _ = writeln!(o, "| operation | statistic | target | actual | verdict |");
@@ -122,13 +126,18 @@ pub fn render(r: &Report) -> String {
         human_us(f.lag_us.p99),
         human_us(f.lag_us.max)
     );
-    let _ = writeln!(
-        o,
-        "Tweets are pushed along {} of the follow edges. A home timeline read visits {:.2} shard nodes on average. Total work: {:.2} busy servers over all tiers.\n",
-        pct(f.pushed_edge_share),
-        f.home_read_shards,
-        f.busy_servers
-    );
+    if r.live.is_some() {
+        // Shard visits and busy servers are simulated figures.
+        let _ = writeln!(o, "Tweets are pushed along {} of the follow edges.\n", pct(f.pushed_edge_share));
+    } else {
+        let _ = writeln!(
+            o,
+            "Tweets are pushed along {} of the follow edges. A home timeline read visits {:.2} shard nodes on average. Total work: {:.2} busy servers over all tiers.\n",
+            pct(f.pushed_edge_share),
+            f.home_read_shards,
+            f.busy_servers
+        );
+    }
     plot(&mut o, "fanout-lag", "Fan-out lag distribution");
 
     let s = &r.storage;
@@ -151,26 +160,37 @@ pub fn render(r: &Report) -> String {
     );
     plot(&mut o, "storage", "Storage by kind, now and projected");
 
-    let _ = writeln!(o, "## Nodes\n");
-    let _ =
-        writeln!(o, "| tier | nodes × servers | utilisation min | mean | max | max/mean | offered (max) | stable |");
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---|");
-    for (tier, n) in &r.nodes {
+    let live = r.live.is_some();
+    if live {
         let _ = writeln!(
             o,
-            "| {tier} | {} × {} | {} | {} | {} | {:.2} | {} | {} |",
-            n.count,
-            n.servers,
-            pct(n.utilisation.min),
-            pct(n.utilisation.mean),
-            pct(n.utilisation.max),
-            n.max_over_mean,
-            pct(n.offered_load_max),
-            if n.unstable { "**NO**" } else { "yes" }
+            "Node utilisation, bandwidth and partition load are simulated figures: not applicable to a live run.\n"
         );
     }
-    o.push('\n');
-    plot(&mut o, "utilisation", "Utilisation per tier and per node");
+    if !live {
+        let _ = writeln!(o, "## Nodes\n");
+        let _ = writeln!(
+            o,
+            "| tier | nodes × servers | utilisation min | mean | max | max/mean | offered (max) | stable |"
+        );
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---|");
+        for (tier, n) in &r.nodes {
+            let _ = writeln!(
+                o,
+                "| {tier} | {} × {} | {} | {} | {} | {:.2} | {} | {} |",
+                n.count,
+                n.servers,
+                pct(n.utilisation.min),
+                pct(n.utilisation.mean),
+                pct(n.utilisation.max),
+                n.max_over_mean,
+                pct(n.offered_load_max),
+                if n.unstable { "**NO**" } else { "yes" }
+            );
+        }
+        o.push('\n');
+        plot(&mut o, "utilisation", "Utilisation per tier and per node");
+    }
 
     if let Some(p) = &r.partitioning {
         let _ = writeln!(o, "## Partitioning (`{}`, {} shards)\n", p.strategy, p.shards);
@@ -255,23 +275,26 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
 
-    let _ = writeln!(o, "## Bandwidth\n");
-    let _ = writeln!(o, "| tier | in | out | peak |");
-    let _ = writeln!(o, "|---|---:|---:|---:|");
-    for (tier, b) in &r.bandwidth.by_tier {
-        let _ = writeln!(
-            o,
-            "| {tier} | {} | {} | {}/s |",
-            human_bytes(b.bytes_in as f64),
-            human_bytes(b.bytes_out as f64),
-            human_bytes(b.peak_bps)
-        );
+    if !live {
+        let _ = writeln!(o, "## Bandwidth\n");
+        let _ = writeln!(o, "| tier | in | out | peak |");
+        let _ = writeln!(o, "|---|---:|---:|---:|");
+        for (tier, b) in &r.bandwidth.by_tier {
+            let _ = writeln!(
+                o,
+                "| {tier} | {} | {} | {}/s |",
+                human_bytes(b.bytes_in as f64),
+                human_bytes(b.bytes_out as f64),
+                human_bytes(b.peak_bps)
+            );
+        }
+        o.push('\n');
     }
-    o.push('\n');
 
     let e = &r.estimate;
-    let _ = writeln!(o, "## Estimate vs simulation\n");
-    let _ = writeln!(o, "| figure | back-of-envelope | simulated |");
+    let measured = if live { "live" } else { "simulated" };
+    let _ = writeln!(o, "## Estimate vs {}\n", if live { "live run" } else { "simulation" });
+    let _ = writeln!(o, "| figure | back-of-envelope | {measured} |");
     let _ = writeln!(o, "|---|---:|---:|");
     for (op, qps) in &e.mean_qps {
         let sim = r.operations.get(op).map_or(0.0, |o| o.throughput_per_s);
@@ -283,7 +306,7 @@ pub fn render(r: &Report) -> String {
         writeln!(o, "| storage growth per day | {} | {} |", human_bytes(est_day), human_bytes(s.growth_per_day_bytes));
     let _ =
         writeln!(o, "| deliveries per tweet | {:.1} | {:.1} |", e.deliveries_per_tweet, f.deliveries_per_tweet.mean);
-    for (tier, t) in &e.tiers {
+    for (tier, t) in e.tiers.iter().filter(|_| !live) {
         let sim = r.nodes.get(tier).map_or(0.0, |n| n.utilisation.mean);
         let _ = writeln!(o, "| {tier} utilisation | {} | {} |", pct(t.utilisation), pct(sim));
     }
@@ -309,4 +332,65 @@ pub fn render(r: &Report) -> String {
         );
     }
     o
+}
+
+fn render_live(o: &mut String, live: &super::live::LiveReport) {
+    let _ = writeln!(o, "## Live run\n");
+    let _ = writeln!(
+        o,
+        "{} workers on {} cores, rates × {}. Latency above is measured from each request's intended start (coordinated omission corrected); service time is from its actual start, as an uncorrected harness would report.\n",
+        live.workers, live.cores, live.rate_scale
+    );
+    let _ = writeln!(o, "**Verdict:** {}\n", live.verdict);
+    let _ = writeln!(
+        o,
+        "| operation | nominal/s | requested/s | achieved/s | achieved | unanswered | service p50 | service p99 | lag p50 | lag p99 | lag max |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, op) in &live.operations {
+        let _ = writeln!(
+            o,
+            "| {name} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
+            op.nominal_per_s,
+            op.requested_per_s,
+            op.achieved_per_s,
+            pct(op.achieved_ratio),
+            op.unanswered,
+            human_us(op.service_time_us.p50),
+            human_us(op.service_time_us.p99),
+            human_us(op.schedule_lag_us.p50),
+            human_us(op.schedule_lag_us.p99),
+            human_us(op.schedule_lag_us.max)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "| **all** | | {:.1} | {:.1} | {} | | | | {} | {} | {} |\n",
+        live.requested_per_s,
+        live.achieved_per_s,
+        pct(if live.requested_per_s > 0.0 { live.achieved_per_s / live.requested_per_s } else { 1.0 }),
+        human_us(live.schedule_lag_us.p50),
+        human_us(live.schedule_lag_us.p99),
+        human_us(live.schedule_lag_us.max)
+    );
+    let inv = &live.invariants;
+    let _ = writeln!(o, "### Invariants\n");
+    let _ = writeln!(
+        o,
+        "{}: {} posts, {} likes and {} follow changes acknowledged; {} tweets and {} users reconciled; {} deliveries checked exactly, {} held to bounds (the follow edge changed during the post).\n",
+        if inv.passed { "**hold**".to_owned() } else { format!("**FAILED** ({} differences)", inv.mismatches) },
+        inv.acknowledged_posts,
+        inv.acknowledged_likes,
+        inv.acknowledged_follow_changes,
+        inv.tweets_checked,
+        inv.users_checked,
+        inv.deliveries_checked,
+        inv.deliveries_uncertain
+    );
+    for d in &inv.first_differences {
+        let _ = writeln!(o, "- {d}");
+    }
+    if !inv.first_differences.is_empty() {
+        o.push('\n');
+    }
 }

@@ -3,6 +3,7 @@
 //! so a reader never sees half a report and a failed run leaves none.
 
 pub mod faults;
+pub mod live;
 pub mod markdown;
 pub mod plots;
 
@@ -277,6 +278,9 @@ pub struct Report {
     pub faults: Vec<faults::FaultReport>,
     /// Latency histograms in nanoseconds, HdrHistogram V2 + deflate, base64: merge exactly across runs.
     pub histograms: BTreeMap<String, String>,
+    /// Live mode only: rates, service time, schedule lag, saturation and invariants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<live::LiveReport>,
 }
 
 /// Encodes a histogram as HdrHistogram V2-deflate, base64.
@@ -646,6 +650,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         timeseries: TimeSeries { interval_s, throughput, p99_us, bytes_per_s, failed },
         faults,
         histograms,
+        live: None,
     }
 }
 

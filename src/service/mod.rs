@@ -6,6 +6,7 @@
 //! live harness from many (every store is behind its own lock, so the service is `Sync`).
 
 pub mod ids;
+mod live;
 pub mod plan;
 
 use rustc_hash::FxHashMap;

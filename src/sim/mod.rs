@@ -202,22 +202,7 @@ impl<'s> Engine<'s> {
 
     /// Posts each user's history before the run (no timing: it is the state at time 0).
     pub fn preload(&mut self) {
-        let s = self.scenario;
-        let per_user = s.population.tweets_per_user as u64;
-        let users = self.service.users() as u64;
-        let total = per_user * users;
-        if total == 0 {
-            return;
-        }
-        let mut rng = workload::rng(s.seed, "preload");
-        let spec = s.workload.op(Op::PostTweet);
-        let mut plan = Plan::default();
-        for i in 0..total {
-            let user = (i % users) as u32;
-            let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
-            let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
-            self.service.post_tweet(at_ms, user, text, 0, &mut plan);
-        }
+        preload(self.scenario, &self.service);
     }
 
     /// Bytes stored now.
@@ -332,31 +317,7 @@ impl<'s> Engine<'s> {
 
     /// Runs the request on the service, which fills in the plan.
     fn execute(&mut self, t: u64, req: &Request, plan: &mut Plan) {
-        let svc = &self.service;
-        let users = svc.users();
-        match req.op {
-            Op::PostTweet => {
-                let ms = (t / 1_000_000) as i64;
-                svc.post_tweet(ms, req.actor, req.text_bytes, req.image_bytes, plan);
-            }
-            Op::HomeTimeline => svc.home_timeline(req.actor, req.page_size, plan, &mut self.scratch),
-            Op::UserTimeline => {
-                // Whose timeline is read: a followee of the reader when there is one.
-                let target = svc.some_followee(req.actor, req.pick).unwrap_or(req.actor);
-                svc.user_timeline(target, req.page_size, plan, &mut self.scratch)
-            }
-            Op::LikeTweet => {
-                let tweet = svc.recent_tweet(req.pick).unwrap_or(0);
-                svc.like_tweet(req.actor, tweet, plan);
-            }
-            Op::Follow => {
-                svc.follow(req.actor, (req.pick % users as u64) as u32, plan);
-            }
-            Op::Unfollow => {
-                let target = svc.some_followee(req.actor, req.pick).unwrap_or(req.actor);
-                svc.unfollow(req.actor, target, plan);
-            }
-        }
+        workload::execute(&self.service, t, req, plan, &mut self.scratch);
     }
 
     /// Sends the visits of the current stage of `slot` at time `t`. Each visit's finish time is
@@ -553,6 +514,26 @@ impl Engine<'_> {
         if f.kind == FaultKind::CacheFlush {
             self.service.flush_cache(f.tier, f.first, f.count);
         }
+    }
+}
+
+/// Posts each user's history (`population.tweets_per_user`), spread over the day before time 0,
+/// as both modes do before their run.
+pub fn preload(s: &Scenario, service: &Service) {
+    let per_user = s.population.tweets_per_user as u64;
+    let users = service.users() as u64;
+    let total = per_user * users;
+    if total == 0 {
+        return;
+    }
+    let mut rng = workload::rng(s.seed, "preload");
+    let spec = s.workload.op(Op::PostTweet);
+    let mut plan = Plan::default();
+    for i in 0..total {
+        let user = (i % users) as u32;
+        let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
+        let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
+        service.post_tweet(at_ms, user, text, 0, &mut plan);
     }
 }
 

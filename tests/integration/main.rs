@@ -7,6 +7,7 @@ mod determinism;
 mod faults;
 mod graph_data;
 mod hand_counts;
+mod live;
 mod plots;
 mod queueing;
 mod scenarios;
