@@ -25,6 +25,68 @@ pub struct NodeMetrics {
     pub visits: u64,
 }
 
+/// A distribution of small whole numbers (shards touched per request), one counter per value:
+/// recording is an increment, and the statistics are exact.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SmallCounts {
+    counts: Vec<u64>,
+    total: u64,
+}
+
+impl SmallCounts {
+    #[inline]
+    pub fn record(&mut self, value: u32) {
+        let v = value as usize;
+        if v >= self.counts.len() {
+            self.counts.resize(v + 1, 0);
+        }
+        self.counts[v] += 1;
+        self.total += 1;
+    }
+
+    pub fn add(&mut self, other: &SmallCounts) {
+        if other.counts.len() > self.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.total += other.total;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn mean(&self) -> f64 {
+        if self.total == 0 {
+            return 0.0;
+        }
+        self.counts.iter().enumerate().map(|(v, &c)| v as f64 * c as f64).sum::<f64>() / self.total as f64
+    }
+
+    /// The smallest value with at least a share `q` of the records at or below it.
+    pub fn value_at_quantile(&self, q: f64) -> u64 {
+        let want = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (v, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= want {
+                return v as u64;
+            }
+        }
+        self.max()
+    }
+
+    pub fn max(&self) -> u64 {
+        self.counts.iter().rposition(|&c| c > 0).unwrap_or(0) as u64
+    }
+}
+
 pub struct Recorder {
     pub window_start_ns: u64,
     pub window_end_ns: u64,
@@ -45,7 +107,7 @@ pub struct Recorder {
     /// Per interval: requests failed per op (a fault left a visit nowhere to go).
     pub series_failed: Vec<Vec<u64>>,
     /// Per op: shard nodes the foreground of each request visited.
-    pub width: Vec<Histogram<u64>>,
+    pub width: Vec<SmallCounts>,
     /// Writes a down replica missed (its other replicas took them).
     pub lost_replica_writes: u64,
     /// Background visits (deliveries, cache fills) dropped because their node was down.
@@ -96,7 +158,7 @@ impl Recorder {
                 .collect(),
             series_bytes: (0..intervals).map(|_| vec![0; Tier::ALL.len()]).collect(),
             series_failed: (0..intervals).map(|_| vec![0; Op::ALL.len()]).collect(),
-            width: Op::ALL.iter().map(|_| Histogram::new(3).expect("valid")).collect(),
+            width: Op::ALL.iter().map(|_| SmallCounts::default()).collect(),
             lost_replica_writes: 0,
             lost_background_visits: 0,
             incomplete: 0,
@@ -146,7 +208,9 @@ impl Recorder {
         for (a, b) in self.series_failed.iter_mut().zip(&other.series_failed) {
             sum(a, b);
         }
-        add_all(&mut self.width, &other.width);
+        for (a, b) in self.width.iter_mut().zip(&other.width) {
+            a.add(b);
+        }
         self.lost_replica_writes += other.lost_replica_writes;
         self.lost_background_visits += other.lost_background_visits;
         self.incomplete += other.incomplete;
@@ -191,7 +255,7 @@ impl Recorder {
     #[inline]
     pub fn record_width(&mut self, op: Op, start_ns: u64, shards: u32) {
         if self.in_window(start_ns) {
-            let _ = self.width[op.index()].record(shards as u64);
+            self.width[op.index()].record(shards);
         }
     }
 
@@ -292,5 +356,30 @@ mod tests {
         assert_eq!(merged.lag, all.lag);
         assert_eq!(merged.unanswered, all.unanswered);
         assert!(all.latency.iter().map(|h| h.len()).sum::<u64>() > 500, "the window held most requests");
+    }
+}
+
+#[cfg(test)]
+mod small_counts_tests {
+    use super::SmallCounts;
+
+    #[test]
+    fn statistics_by_hand_agree_with_hdrhistogram() {
+        let mut c = SmallCounts::default();
+        let mut h = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        for v in [1u32, 1, 2, 3, 3, 3, 8, 0, 5, 4, 4, 4, 4, 2, 1, 16] {
+            c.record(v);
+            h.record(v as u64).unwrap();
+        }
+        assert_eq!(c.len(), 16);
+        assert_eq!(c.mean(), h.mean());
+        assert_eq!(c.max(), 16);
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(c.value_at_quantile(q), h.value_at_quantile(q), "q {q}");
+        }
+        let mut d = SmallCounts::default();
+        d.record(40);
+        c.add(&d);
+        assert_eq!((c.len(), c.max()), (17, 40));
     }
 }
