@@ -21,6 +21,7 @@
 //! a tweet whose fan-out is still queued. The network is a pure delay (no link queueing).
 
 pub mod check;
+pub mod compare;
 pub mod estimate;
 pub mod graph;
 pub mod harness;

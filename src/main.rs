@@ -159,6 +159,24 @@ enum Command {
         #[arg(long, num_args = 1.., value_name = "NAME")]
         only: Vec<String>,
     },
+    /// Run several scenarios (and every combination of each one's `matrix:`) side by side: one
+    /// table with deltas against the first, and throughput and p99 overlaid.
+    Compare {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Output folder (default: reports/compare-<first scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+        set: Vec<String>,
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -184,6 +202,10 @@ fn main() -> ExitCode {
             run(&scenario, out, Overrides { seed, set }, slo_gate, quiet)
         }
         Command::Validate { files } => validate(&files),
+        Command::Compare { scenarios, out, jobs, seed, set, quiet } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            compare(&scenarios, out, jobs, Overrides { seed, set }, quiet)
+        }
         Command::Sweep { scenario, vary, replications, jobs, out, seed, set, quiet } => {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             sweep(&scenario, &vary, replications, jobs, out, Overrides { seed, set }, quiet)
@@ -374,6 +396,79 @@ fn sweep(
     }
     print!("{}", sweep.markdown());
     println!("sweep: {}", out.join("sweep.md").display());
+    ExitCode::SUCCESS
+}
+
+fn compare(paths: &[PathBuf], out: Option<PathBuf>, jobs: usize, overrides: Overrides, quiet: bool) -> ExitCode {
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let variants = match tweetcap::compare::variants(&refs, &overrides) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("compare-{}", variants.first().map_or("", |v| v.scenario.name.as_str())))
+    });
+    let bar = indicatif::ProgressBar::new(variants.len() as u64);
+    if !quiet && std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let scenarios: Vec<scenario::Scenario> = variants.iter().map(|v| v.scenario.clone()).collect();
+    let reports = match tweetcap::sweep::run_all(&scenarios, jobs, &|done, _| bar.set_position(done as u64)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    bar.finish_and_clear();
+    let labels: Vec<String> = variants.iter().map(|v| v.label.clone()).collect();
+    let cmp = tweetcap::compare::compare(&labels, &reports);
+    let written = (|| -> Result<(), String> {
+        // The overlay: each variant a point of a one-replication sweep.
+        // The overlay: each variant a point of a one-replication sweep, numbered as in the table.
+        let overlay = tweetcap::sweep::Sweep {
+            scenario: String::new(),
+            key: "variant (numbered as in the table)".into(),
+            replications: 1,
+            points: reports
+                .iter()
+                .enumerate()
+                .map(|(i, r)| tweetcap::sweep::point(&(i + 1).to_string(), std::slice::from_ref(r)))
+                .collect(),
+            smallest_meeting_slos: None,
+            has_slos: false,
+        };
+        let title = format!("Comparison of {} variants: throughput and p99", reports.len());
+        let plot = tweetcap::report::plots::knee_titled(&overlay, &[], title).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let json = serde_json::to_vec_pretty(&cmp).map_err(|e| e.to_string())?;
+        tweetcap::report::write_atomic(&out.join("compare.json"), &json).map_err(|e| e.to_string())?;
+        tweetcap::report::write_atomic(&out.join("compare.csv"), cmp.csv().as_bytes()).map_err(|e| e.to_string())?;
+        let mut md = cmp.markdown();
+        md.push_str("\n![throughput and p99 per variant](knee.png) ([SVG](knee.svg))\n");
+        tweetcap::report::write_atomic(&out.join("compare.md"), md.as_bytes()).map_err(|e| e.to_string())?;
+        tweetcap::report::plots::write_rendered(&out, &[plot]).map_err(|e| e.to_string())?;
+        for (i, r) in reports.iter().enumerate() {
+            r.write(&out.join(format!("{}-{}", i + 1, labels[i].replace(['/', ' '], "_"))))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    print!("{}", cmp.markdown());
+    println!("\ncomparison: {}", out.join("compare.md").display());
     ExitCode::SUCCESS
 }
 

@@ -151,30 +151,7 @@ pub fn sweep(
             scenarios.push(s);
         }
     }
-    let total = scenarios.len();
-    let next = AtomicUsize::new(0);
-    let finished = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Report, RunError>>>> = (0..total).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..spec.jobs.min(total) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total {
-                        break;
-                    }
-                    let r = crate::run::simulate(&scenarios[i], &mut |_| {});
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                    done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
-                }
-            });
-        }
-    });
-    let mut reports = Vec::with_capacity(total);
-    for r in results {
-        let r = r.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every run ran");
-        reports.push(r?);
-    }
+    let reports = run_all(&scenarios, spec.jobs, done)?;
     let per_point: Vec<Vec<Report>> =
         reports.chunks(spec.replications as usize).map(|c| c.to_vec()).collect::<Vec<_>>();
     let points: Vec<Point> = spec.values.iter().zip(&per_point).map(|(v, rs)| point(v, rs)).collect();
@@ -195,8 +172,37 @@ pub fn sweep(
     ))
 }
 
+/// Runs every scenario on up to `jobs` threads; the reports come back in the scenarios' order.
+/// `done` is called after each run with (runs done, runs in all).
+pub fn run_all(
+    scenarios: &[crate::scenario::Scenario],
+    jobs: usize,
+    done: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Report>, RunError> {
+    let total = scenarios.len();
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<Report, RunError>>>> = (0..total).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1).min(total) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        break;
+                    }
+                    let r = crate::run::simulate(&scenarios[i], &mut |_| {});
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                    done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
+                }
+            });
+        }
+    });
+    results.into_iter().map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every run ran")).collect()
+}
+
 /// Summarises the replications of one point.
-fn point(value: &str, rs: &[Report]) -> Point {
+pub fn point(value: &str, rs: &[Report]) -> Point {
     let mut operations = BTreeMap::new();
     let ops: Vec<String> = rs.first().map(|r| r.operations.keys().cloned().collect()).unwrap_or_default();
     for op in &ops {

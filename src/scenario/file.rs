@@ -25,6 +25,9 @@ pub struct ScenarioFile {
     pub faults: Vec<FaultFile>,
     #[serde(default)]
     pub slo: BTreeMap<Op, SloFile>,
+    /// Variants to compare: key path → values (`tweetcap compare` runs every combination).
+    #[serde(default)]
+    pub matrix: BTreeMap<String, Vec<Value>>,
 }
 
 #[derive(Deserialize)]

@@ -330,6 +330,29 @@ pub struct Scenario {
     pub system: System,
     pub faults: Vec<Fault>,
     pub slo: BTreeMap<Op, Slo>,
+    /// The `matrix:` of the file: key paths and their values as `--set` would take them.
+    pub matrix: Vec<(String, Vec<String>)>,
+}
+
+impl Scenario {
+    /// Every combination of the matrix as `--set` assignments, in order (the last key varies
+    /// fastest); one empty combination without a matrix.
+    pub fn matrix_combinations(&self) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = vec![Vec::new()];
+        for (key, values) in &self.matrix {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| {
+                    values.iter().map(move |v| {
+                        let mut c = prefix.clone();
+                        c.push(format!("{key}={v}"));
+                        c
+                    })
+                })
+                .collect();
+        }
+        out
+    }
 }
 
 /// Loads and validates a scenario file and its model.

@@ -670,6 +670,40 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         faults.push(Fault { kind, target: fault.target.clone(), tier, first, count, at_ns: at_ns + warmup_ns, for_ns });
     }
 
+    let mut matrix = Vec::new();
+    let mut combinations = 1usize;
+    for (key, values) in &f.matrix {
+        let path = format!("matrix.{key}");
+        if key.starts_with("matrix") || key.contains(['[', ']']) || key.split('.').any(str::is_empty) {
+            cx.problem(
+                &path,
+                format!("`{key}` is not allowed; a matrix key is a key path such as system.partitioning.shards"),
+            );
+            continue;
+        }
+        if values.is_empty() {
+            cx.problem(&path, "an empty list; give the values to compare");
+            continue;
+        }
+        let mut texts = Vec::new();
+        for v in values {
+            match v {
+                Value::String(s) => texts.push(s.clone()),
+                Value::Number(n) => texts.push(n.to_string()),
+                Value::Bool(b) => texts.push(b.to_string()),
+                other => cx.problem(
+                    &path,
+                    format!("{other} is not allowed; matrix values are single values (numbers, names, sizes)"),
+                ),
+            }
+        }
+        combinations = combinations.saturating_mul(values.len());
+        matrix.push((key.clone(), texts));
+    }
+    if combinations > 64 {
+        cx.problem("matrix", format!("{combinations} combinations; at most 64 are allowed"));
+    }
+
     let mut slo = BTreeMap::new();
     for (name, target) in &f.slo {
         let op = *name;
@@ -763,6 +797,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         },
         faults,
         slo,
+        matrix,
     })
 }
 

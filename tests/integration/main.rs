@@ -3,6 +3,7 @@
 mod bad_input;
 mod cache_replay;
 mod check;
+mod compare;
 mod determinism;
 mod faults;
 mod graph_data;

@@ -28,6 +28,11 @@ pub(crate) struct Knee {
 
 /// Draws the knee curves of a sweep; `targets` are the scenario's p99 targets by operation.
 pub fn knee(sweep: &Sweep, targets: &[(String, f64)]) -> Result<Rendered, PlotError> {
+    knee_titled(sweep, targets, format!("Sweep of {}: {}", sweep.scenario, sweep.key))
+}
+
+/// As [`knee`], with its own title (a comparison draws its variants as the points).
+pub fn knee_titled(sweep: &Sweep, targets: &[(String, f64)], title: String) -> Result<Rendered, PlotError> {
     let values: Vec<String> = sweep.points.iter().map(|p| p.value.clone()).collect();
     let ops: Vec<String> = sweep.points.first().map(|p| p.operations.keys().cloned().collect()).unwrap_or_default();
     let series = ops
@@ -46,7 +51,7 @@ pub fn knee(sweep: &Sweep, targets: &[(String, f64)]) -> Result<Rendered, PlotEr
         })
         .collect();
     render(&Knee {
-        title: format!("Sweep of {}: {}", sweep.scenario, sweep.key),
+        title,
         key: sweep.key.clone(),
         picked: sweep.smallest_meeting_slos.as_ref().and_then(|v| values.iter().position(|x| x == v)),
         values,
