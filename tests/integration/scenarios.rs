@@ -237,3 +237,33 @@ fn cost_based_does_no_more_work_than_the_better_of_push_and_pull() {
     );
     assert!(cost.fanout.deliveries < push.fanout.deliveries);
 }
+
+#[test]
+fn a_thrashing_cache_is_named_and_the_tables_are_written_as_csv() {
+    let r = run("scenarios/quickstart.yaml", &["duration=5s", "system.caches.timeline.capacity_per_node=20KB"]);
+    assert!(r.warnings.iter().any(|w| w.starts_with("cache.timeline: thrashing")), "{:?}", r.warnings);
+    let normal = run("scenarios/quickstart.yaml", &["duration=5s"]);
+    assert!(!normal.warnings.iter().any(|w| w.contains("thrashing")), "{:?}", normal.warnings);
+
+    let dir = tempfile::tempdir().unwrap();
+    r.write(dir.path()).unwrap();
+    let ops = std::fs::read_to_string(dir.path().join("operations.csv")).unwrap();
+    let mut lines = ops.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "operation,count,failed,throughput_per_s,p50_us,p90_us,p99_us,p999_us,max_us,mean_us"
+    );
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let o = &r.operations[cells[0]];
+        assert_eq!(cells[1].parse::<u64>().unwrap(), o.count);
+        assert_eq!(cells[6].parse::<f64>().unwrap(), o.latency_us.p99);
+    }
+    let nodes = std::fs::read_to_string(dir.path().join("nodes.csv")).unwrap();
+    assert_eq!(nodes.lines().count(), r.nodes.len() + 1);
+    let caches = std::fs::read_to_string(dir.path().join("caches.csv")).unwrap();
+    assert!(caches.lines().nth(1).unwrap().starts_with("timeline,lru,2,20000,"));
+    let storage = std::fs::read_to_string(dir.path().join("storage.csv")).unwrap();
+    let total: u64 = storage.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, r.storage.by_kind.values().sum::<u64>());
+}
