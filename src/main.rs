@@ -274,26 +274,34 @@ fn load(path: &Path, overrides: &Overrides) -> Result<scenario::Scenario, ExitCo
     })
 }
 
+/// A progress bar of `len` steps in `template`'s style, drawn only on a terminal and without
+/// `--quiet`.
+fn progress_bar(len: u64, template: &str, quiet: bool) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if !quiet && std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
 fn run(path: &Path, out: Option<PathBuf>, overrides: Overrides, slo_gate: bool, quiet: bool) -> ExitCode {
     let s = match load(path, &overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&s.name));
-    let show = !quiet && std::io::stderr().is_terminal();
     let total_ns = s.warmup_ns + s.duration_ns;
-    let bar = indicatif::ProgressBar::new(total_ns / 1_000_000);
-    if show {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} simulated {pos}/{len} ms [{bar:30}] {elapsed} ({eta} left)",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let bar = progress_bar(
+        total_ns / 1_000_000,
+        "{spinner} simulated {pos}/{len} ms [{bar:30}] {elapsed} ({eta} left)",
+        quiet,
+    );
     let result = tweetcap::run::simulate(&s, &mut |t| bar.set_position((t / 1_000_000).min(total_ns / 1_000_000)));
     bar.finish_and_clear();
     let report = match result {
@@ -325,7 +333,7 @@ fn sweep(
     overrides: Overrides,
     quiet: bool,
 ) -> ExitCode {
-    use tweetcap::sweep::{Spec, SweepError};
+    use tweetcap::sweep::Spec;
     let spec = match Spec::parse(vary, replications, jobs) {
         Ok(s) => s,
         Err(e) => {
@@ -333,35 +341,19 @@ fn sweep(
             return ExitCode::from(2);
         }
     };
-    let name = match load(path, &overrides) {
-        Ok(s) => s.name,
-        Err(code) => return code,
-    };
-    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("{name}-sweep")));
     let total = spec.values.len() * spec.replications as usize;
-    let bar = indicatif::ProgressBar::new(total as u64);
-    if !quiet && std::io::stderr().is_terminal() {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {elapsed} ({eta} left)")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let bar = progress_bar(total as u64, "{spinner} runs {pos}/{len} [{bar:30}] {elapsed} ({eta} left)", quiet);
+    // The sweep validates every value's scenario before it runs any.
     let result = tweetcap::sweep::sweep(path, &overrides, &spec, &|done, _| bar.set_position(done as u64));
     bar.finish_and_clear();
     let (sweep, reports) = match result {
         Ok(r) => r,
-        Err(SweepError::Scenario(e)) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", sweep.scenario)));
     let targets: Vec<(String, f64)> = reports
         .first()
         .and_then(|rs| rs.first())
@@ -411,17 +403,9 @@ fn compare(paths: &[PathBuf], out: Option<PathBuf>, jobs: usize, overrides: Over
     let out = out.unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("compare-{}", variants.first().map_or("", |v| v.scenario.name.as_str())))
     });
-    let bar = indicatif::ProgressBar::new(variants.len() as u64);
-    if !quiet && std::io::stderr().is_terminal() {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let scenarios: Vec<scenario::Scenario> = variants.iter().map(|v| v.scenario.clone()).collect();
+    let bar = progress_bar(variants.len() as u64, "{spinner} runs {pos}/{len} [{bar:30}] {elapsed}", quiet);
+    let (labels, scenarios): (Vec<String>, Vec<scenario::Scenario>) =
+        variants.into_iter().map(|v| (v.label, v.scenario)).unzip();
     let reports = match tweetcap::sweep::run_all(&scenarios, jobs, &|done, _| bar.set_position(done as u64)) {
         Ok(r) => r,
         Err(e) => {
@@ -430,7 +414,6 @@ fn compare(paths: &[PathBuf], out: Option<PathBuf>, jobs: usize, overrides: Over
         }
     };
     bar.finish_and_clear();
-    let labels: Vec<String> = variants.iter().map(|v| v.label.clone()).collect();
     let cmp = tweetcap::compare::compare(&labels, &reports);
     let written = (|| -> Result<(), String> {
         // The overlay: each variant a point of a one-replication sweep.

@@ -1,15 +1,14 @@
 //! Comparisons: a scenario's matrix expands to every combination, each column is that
 //! variant's own report, and the deltas are against the first column.
 
-use super::util::{repo, tweetcap, write};
+use super::util::{repo, shipped_scenario_text, tweetcap, write};
 use tweetcap::compare::Comparison;
 use tweetcap::report::Report;
 
 #[test]
 fn a_matrix_runs_every_combination_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo("scenarios/fanout-push-vs-pull.yaml")).unwrap();
-    let text = text.replace("../models/", &format!("{}/", repo("models").display()));
+    let text = shipped_scenario_text("scenarios/fanout-push-vs-pull.yaml");
     let scenario = write(
         dir.path(),
         "m.yaml",
@@ -89,8 +88,7 @@ fn two_files_compare_and_a_bad_matrix_is_refused() {
     assert!(c.rows.iter().all(|r| r.values[0] == r.values[1]));
     assert!(c.rows.iter().all(|r| r.delta[1].is_none_or(|d| d == 0.0)));
 
-    let text = std::fs::read_to_string(repo("scenarios/mm1.yaml")).unwrap();
-    let text = text.replace("../models/", &format!("{}/", repo("models").display()));
+    let text = shipped_scenario_text("scenarios/mm1.yaml");
     for (matrix, needle) in [
         ("matrix:\n  system.partitioning.shards: []\n", "an empty list"),
         ("matrix:\n  system.partitioning.shards: [{a: 1}]\n", "matrix values are single values"),

@@ -1,7 +1,7 @@
 //! Faults and load balancing: a failed node's traffic is redirected or missed as configured,
 //! and the report's time series shows the dip and the recovery.
 
-use super::util::{load, repo, write};
+use super::util::{load, shipped_scenario_text, write};
 use tweetcap::report::Report;
 
 fn run_scenario(s: &tweetcap::scenario::Scenario) -> Report {
@@ -11,9 +11,7 @@ fn run_scenario(s: &tweetcap::scenario::Scenario) -> Report {
 /// A shipped scenario with its `faults:` list replaced (`--set` cannot index into lists).
 fn run(file: &str, faults: &str, set: &[&str]) -> Report {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo(file)).unwrap();
-    let models = repo("models");
-    let text = text.replace("../models/", &format!("{}/", models.display()));
+    let text = shipped_scenario_text(file);
     let start = text.find("\nfaults:\n").expect("the scenario has faults") + 1;
     let end = text[start..].find("\nslo:").map_or(text.len(), |e| start + e + 1);
     let text = format!("{}faults:\n{faults}\n{}", &text[..start], &text[end..]);

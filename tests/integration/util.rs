@@ -48,3 +48,10 @@ pub fn load(path: &Path, set: &[&str]) -> tweetcap::scenario::Scenario {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// A shipped scenario's text with its model path made absolute, so that a variant of it can be
+/// written anywhere.
+pub fn shipped_scenario_text(file: &str) -> String {
+    let text = std::fs::read_to_string(repo(file)).expect("read shipped scenario");
+    text.replace("../models/", &format!("{}/", repo("models").display()))
+}
