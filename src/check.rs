@@ -116,11 +116,8 @@ pub fn ci_overrides(s: &Scenario) -> Vec<String> {
             .iter()
             .map(|f| {
                 let at = scaled(f.at_ns.saturating_sub(s.warmup_ns));
-                let (kind, extra) = match f.kind {
-                    crate::scenario::FaultKind::NodeDown => ("node_down", String::new()),
-                    crate::scenario::FaultKind::SlowNode { factor } => ("slow_node", format!(", factor: {factor}")),
-                    crate::scenario::FaultKind::CacheFlush => ("cache_flush", String::new()),
-                };
+                let kind = f.kind.name();
+                let extra = f.kind.factor().map(|x| format!(", factor: {x}")).unwrap_or_default();
                 let length = if f.for_ns > 0 { format!(", for: {}", scaled(f.for_ns)) } else { String::new() };
                 format!("{{kind: {kind}, target: \"{}\", at: {at}{length}{extra}}}", f.target)
             })

@@ -6,7 +6,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Recorder;
-use crate::scenario::{Fault, FaultKind, Op};
+use crate::scenario::{Fault, Op};
 
 /// A latency counts as recovered when it is at most this many times the pre-fault p99.
 pub const RECOVERED_FACTOR: f64 = 1.2;
@@ -109,19 +109,11 @@ fn report(f: &Fault, rec: &Recorder, ops: &[Op]) -> FaultReport {
         .unwrap_or(0.0);
     let fault_end = at + f.for_ns;
     FaultReport {
-        kind: match f.kind {
-            FaultKind::NodeDown => "node_down",
-            FaultKind::SlowNode { .. } => "slow_node",
-            FaultKind::CacheFlush => "cache_flush",
-        }
-        .to_owned(),
+        kind: f.kind.name().to_owned(),
         target: f.target.clone(),
         at_s: at as f64 / 1e9,
         for_s: f.for_ns as f64 / 1e9,
-        factor: match f.kind {
-            FaultKind::SlowNode { factor } => Some(factor),
-            _ => None,
-        },
+        factor: f.kind.factor(),
         failed_requests,
         slowed_requests,
         op: main.map_or_else(String::new, |m| m.name().to_owned()),

@@ -218,6 +218,25 @@ pub enum FaultKind {
     CacheFlush,
 }
 
+impl FaultKind {
+    /// The name a scenario file uses (`node_down`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::NodeDown => "node_down",
+            FaultKind::SlowNode { .. } => "slow_node",
+            FaultKind::CacheFlush => "cache_flush",
+        }
+    }
+
+    /// The slow-down factor of a `slow_node`.
+    pub fn factor(self) -> Option<f64> {
+        match self {
+            FaultKind::SlowNode { factor } => Some(factor),
+            _ => None,
+        }
+    }
+}
+
 /// A fault injected into the run (`faults:`).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Fault {
