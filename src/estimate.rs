@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::scenario::{Op, Scenario, TierModel};
 use crate::service::{
     EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, INDEX_ENTRY_BYTES, TIMELINE_ENTRY_BYTES, TWEET_META_BYTES, Tier,
-    Topology,
+    Topology, USER_RECORD_BYTES,
 };
 use crate::strategy::{FanoutKind, PartitionKind};
 
@@ -144,15 +144,33 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     let available = if materialised { posted.min(fan.timeline_length as f64) } else { posted };
     let page_home = (s.workload.op(Op::HomeTimeline).page_size as f64).min(available);
     let page_user = (s.workload.op(Op::UserTimeline).page_size as f64).min(tweets_per_author);
+    // Only tweets posted during the run can carry an image (the preloaded history is text), and
+    // a page shows the newest entries first: the fresh ones, up to the page size.
+    let fresh_per_author = rate[Op::PostTweet.index()] * mid_run_s / users;
+    let fresh_share = |page: f64, fresh: f64| if page > 0.0 { fresh.min(page) / page } else { 0.0 };
+    // Images viewed per page read: each tweet with an image on the page (the client fetches it
+    // after the response).
+    let images_per_home = post.image_probability * page_home * fresh_share(page_home, followees * fresh_per_author);
+    let images_per_user = post.image_probability * page_user * fresh_share(page_user, fresh_per_author);
+    let image_views = |rates: &[f64; 6]| {
+        rates[Op::HomeTimeline.index()] * images_per_home + rates[Op::UserTimeline.index()] * images_per_user
+    };
+    // A page carries its tweets and the user records of their authors (at most one per tweet).
+    let page_bytes = tweet_bytes + USER_RECORD_BYTES as f64;
     let bandwidth_in = posts * (text + image) + rate[Op::LikeTweet.index()] * 16.0;
-    let bandwidth_out = rate[Op::HomeTimeline.index()] * page_home * tweet_bytes
-        + rate[Op::UserTimeline.index()] * page_user * tweet_bytes;
+    let bandwidth_out = rate[Op::HomeTimeline.index()] * page_home * page_bytes
+        + rate[Op::UserTimeline.index()] * (page_user * tweet_bytes + USER_RECORD_BYTES as f64)
+        + image_views(&rate) * post.image_bytes.mean().unwrap_or(0.0);
 
     // Service demand per tier, in server-seconds per second, from the visits each op makes.
     let m = &s.model;
     let has_tl_cache = s.system.timeline_cache.is_some();
     let has_tw_cache = s.system.tweet_cache.is_some();
+    let has_user_cache = s.system.user_cache.is_some();
+    let has_image_cache = s.system.image_cache.is_some();
+
     let demand = |rates: &[f64; 6], tier: Tier| -> f64 {
+        let image_views = image_views(rates);
         let ns = match tier {
             Tier::App => m.app.as_ref().map_or(0.0, |t| {
                 Op::ALL
@@ -175,14 +193,17 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                         p.min(shards) * rd + p * item
                     }
                 };
+                // Each author's record is read with the page's tweets (a page has at most `p`
+                // authors); a user cache is assumed to answer them.
+                let authors = |p: f64| if has_user_cache { 0.0 } else { p * item };
                 let stored = if materialised && !has_tl_cache { rd + page_home * item } else { 0.0 };
                 let pulled = pulled_per_read.min(shards) * rd + pulled_per_read * item;
-                let home_ns = stored + pulled + hydrate(page_home);
+                let home_ns = stored + pulled + hydrate(page_home) + authors(page_home);
                 // Under user_hash without a tweet cache, a user's index and tweets are one read.
                 let colocated =
                     matches!(s.system.partitioning.strategy, PartitionKind::UserHash | PartitionKind::ConsistentHash)
                         && !has_tw_cache;
-                let user_ns = rd + page_user * item + if colocated { 0.0 } else { hydrate(page_user) };
+                let user_ns = rd + page_user * item + authors(1.0) + if colocated { 0.0 } else { hydrate(page_user) };
                 let small = 2.0 * r * (wr + item);
                 rates[Op::PostTweet.index()] * post_ns
                     + rates[Op::HomeTimeline.index()] * home_ns
@@ -200,10 +221,21 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
                 rates[Op::HomeTimeline.index()] * visits(page_home)
                     + rates[Op::UserTimeline.index()] * visits(page_user)
             }),
-            Tier::Blob => m
-                .blob
+            Tier::Blob => m.blob.as_ref().map_or(0.0, |t| {
+                // An image cache is assumed to answer the views.
+                let views = if has_image_cache { 0.0 } else { image_views };
+                rates[Op::PostTweet.index()] * post.image_probability * mean_ns(t, true) + views * mean_ns(t, false)
+            }),
+            Tier::UserCache => m.cache.as_ref().filter(|_| has_user_cache).map_or(0.0, |t| {
+                let n = topo.user_cache as f64;
+                let visits = |p: f64| p.min(n) * mean_ns(t, false) + p * t.per_item_ns;
+                rates[Op::HomeTimeline.index()] * visits(page_home) + rates[Op::UserTimeline.index()] * visits(1.0)
+            }),
+            Tier::ImageCache => m
+                .cache
                 .as_ref()
-                .map_or(0.0, |t| rates[Op::PostTweet.index()] * post.image_probability * mean_ns(t, true)),
+                .filter(|_| has_image_cache)
+                .map_or(0.0, |t| image_views * (mean_ns(t, false) + t.per_item_ns)),
             Tier::Fanout => m.fanout.as_ref().map_or(0.0, |t| {
                 let f = pushed_per_post;
                 rates[Op::PostTweet.index()] * (f * t.per_item_ns + (f / FANOUT_BATCH as f64).ceil() * mean_ns(t, true))

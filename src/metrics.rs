@@ -328,8 +328,17 @@ mod tests {
 
     #[test]
     fn merged_recorders_equal_one_that_recorded_everything() {
-        let topology =
-            Topology { app: 1, shards: 2, replication: 1, timeline_cache: 0, tweet_cache: 0, blob: 1, fanout: 1 };
+        let topology = Topology {
+            app: 1,
+            shards: 2,
+            replication: 1,
+            timeline_cache: 0,
+            tweet_cache: 0,
+            user_cache: 0,
+            image_cache: 0,
+            blob: 1,
+            fanout: 1,
+        };
         let (start, end) = (1_000_000_000, 3_000_000_000);
         let mut all = Recorder::new(&topology, start, end);
         let mut parts = [Recorder::new(&topology, start, end), Recorder::new(&topology, start, end)];

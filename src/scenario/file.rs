@@ -182,6 +182,8 @@ pub struct FanoutFile {
 pub struct CachesFile {
     pub timeline: Option<CacheFile>,
     pub tweet: Option<CacheFile>,
+    pub user: Option<CacheFile>,
+    pub image: Option<CacheFile>,
 }
 
 #[derive(Deserialize)]

@@ -289,6 +289,8 @@ pub struct System {
     pub fanout: Fanout,
     pub timeline_cache: Option<CacheSpec>,
     pub tweet_cache: Option<CacheSpec>,
+    pub user_cache: Option<CacheSpec>,
+    pub image_cache: Option<CacheSpec>,
     pub load_balancing: BalanceKind,
 }
 

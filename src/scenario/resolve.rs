@@ -602,6 +602,8 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     let caches = s.caches.as_ref();
     let timeline_cache = cache(&mut cx, "timeline", caches.and_then(|c| c.timeline.as_ref()));
     let tweet_cache = cache(&mut cx, "tweet", caches.and_then(|c| c.tweet.as_ref()));
+    let user_cache = cache(&mut cx, "user", caches.and_then(|c| c.user.as_ref()));
+    let image_cache = cache(&mut cx, "image", caches.and_then(|c| c.image.as_ref()));
 
     let mut faults = Vec::new();
     for (i, fault) in f.faults.iter().enumerate() {
@@ -613,6 +615,8 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
                 Tier::Shard => shards,
                 Tier::TimelineCache => timeline_cache.as_ref().map_or(0, |c| c.nodes),
                 Tier::TweetCache => tweet_cache.as_ref().map_or(0, |c| c.nodes),
+                Tier::UserCache => user_cache.as_ref().map_or(0, |c| c.nodes),
+                Tier::ImageCache => image_cache.as_ref().map_or(0, |c| c.nodes),
                 Tier::Blob => m?.blob.as_ref().map_or(1, |t| t.count),
                 Tier::Fanout => m?.fanout.as_ref().map_or(1, |t| t.count),
             })
@@ -657,10 +661,11 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             }
             (FaultKindFile::NodeDown, None) => FaultKind::NodeDown,
             (FaultKindFile::CacheFlush, None) => {
-                if !matches!(tier, Tier::TimelineCache | Tier::TweetCache) {
+                if !tier.is_cache() {
+                    let layers: Vec<&str> = Tier::ALL.iter().filter(|t| t.is_cache()).map(|t| t.name()).collect();
                     cx.problem(
                         &format!("{path}.target"),
-                        "cache_flush applies to a cache layer: cache.timeline or cache.tweet, optionally with [node]",
+                        format!("cache_flush applies to a cache layer: {}, optionally with [node]", layers.join(", ")),
                     );
                     continue;
                 }
@@ -793,6 +798,8 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
             fanout: Fanout { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
             timeline_cache,
             tweet_cache,
+            user_cache,
+            image_cache,
             load_balancing: s.load_balancing.unwrap_or(BalanceKind::RoundRobin),
         },
         faults,

@@ -142,15 +142,37 @@ impl Tweet {
 struct TweetRef {
     id: u64,
     author: u32,
+    /// Text bytes, with [`IMAGE_FLAG`] set when the tweet has an image.
     text: u32,
 }
 
+/// The top bit of a list entry's text size: the tweet has an image (its size is in the record).
+const IMAGE_FLAG: u32 = 1 << 31;
+
 impl TweetRef {
+    fn new(id: u64, author: u32, text_bytes: u32, image_bytes: u32) -> TweetRef {
+        let flag = if image_bytes > 0 { IMAGE_FLAG } else { 0 };
+        TweetRef { id, author, text: text_bytes.min(!IMAGE_FLAG) | flag }
+    }
+
     /// Bytes of the tweet's record (as [`Tweet::bytes`]).
     #[inline]
     fn bytes(&self) -> u64 {
-        TWEET_META_BYTES + self.text as u64
+        TWEET_META_BYTES + (self.text & !IMAGE_FLAG) as u64
     }
+
+    #[inline]
+    fn has_image(&self) -> bool {
+        self.text & IMAGE_FLAG != 0
+    }
+}
+
+/// What a page read leaves to fill in the background: tweets (id, bytes) and user records
+/// that missed their caches.
+#[derive(Default)]
+struct Fills {
+    tweets: Vec<(u64, u64)>,
+    users: SmallVec<[u32; 32]>,
 }
 
 /// One stripe of the tweet store: records in posting order, and an index from id to slot
@@ -328,6 +350,8 @@ pub struct Snapshot {
     pub counts: Counts,
     pub timeline_cache: Option<CacheStats>,
     pub tweet_cache: Option<CacheStats>,
+    pub user_cache: Option<CacheStats>,
+    pub image_cache: Option<CacheStats>,
 }
 
 /// How many nodes each tier has.
@@ -338,6 +362,8 @@ pub struct Topology {
     pub replication: u32,
     pub timeline_cache: u32,
     pub tweet_cache: u32,
+    pub user_cache: u32,
+    pub image_cache: u32,
     pub blob: u32,
     pub fanout: u32,
 }
@@ -351,6 +377,8 @@ impl Topology {
             replication: s.system.partitioning.replication,
             timeline_cache: s.system.timeline_cache.as_ref().map_or(0, |c| c.nodes),
             tweet_cache: s.system.tweet_cache.as_ref().map_or(0, |c| c.nodes),
+            user_cache: s.system.user_cache.as_ref().map_or(0, |c| c.nodes),
+            image_cache: s.system.image_cache.as_ref().map_or(0, |c| c.nodes),
             blob: m.blob.as_ref().map_or(1, |t| t.count),
             fanout: m.fanout.as_ref().map_or(1, |t| t.count),
         }
@@ -362,6 +390,8 @@ impl Topology {
             Tier::Shard => self.shards,
             Tier::TimelineCache => self.timeline_cache,
             Tier::TweetCache => self.tweet_cache,
+            Tier::UserCache => self.user_cache,
+            Tier::ImageCache => self.image_cache,
             Tier::Blob => self.blob,
             Tier::Fanout => self.fanout,
         }
@@ -405,6 +435,8 @@ pub struct Service {
     read_policy: Pick,
     timeline_cache: Option<CacheLayer>,
     tweet_cache: Option<CacheLayer>,
+    user_cache: Option<CacheLayer>,
+    image_cache: Option<CacheLayer>,
     /// Bytes per kind (Kind as index) and shard (primary copies).
     storage: Vec<Vec<AtomicU64>>,
     images: AtomicU64,
@@ -488,6 +520,8 @@ impl Service {
             },
             timeline_cache: CacheLayer::new(&s.system.timeline_cache),
             tweet_cache: CacheLayer::new(&s.system.tweet_cache),
+            user_cache: CacheLayer::new(&s.system.user_cache),
+            image_cache: CacheLayer::new(&s.system.image_cache),
             storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| AtomicU64::new(0)).collect()).collect(),
             images: AtomicU64::new(0),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_TWEETS)),
@@ -607,7 +641,7 @@ impl Service {
             let slot = store.records.len() as u32;
             store.records.push(tweet);
             store.index.insert(id, slot);
-            let entry = TweetRef { id, author: user, text: text_bytes };
+            let entry = TweetRef::new(id, user, text_bytes, image_bytes);
             author.tweets.push(entry);
             entry
         };
@@ -692,9 +726,10 @@ impl Service {
         id
     }
 
-    /// Reads the tweets of a page (hydration): through the tweet cache if there is one, then the
-    /// shards holding the misses. Cache fills are left in `fills` for the background.
-    fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Vec<(u64, u64)>) -> u64 {
+    /// Reads a page for its response (hydration): the tweets, through the tweet cache if there
+    /// is one, and their authors' user records, through the user cache if there is one; then
+    /// the shards holding the misses. Cache fills are left in `fills` for the background.
+    fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Fills) -> u64 {
         // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
         let mut per_shard = PageTally::new(self.topology.shards as usize);
         let mut response = 0;
@@ -710,11 +745,10 @@ impl Service {
                     }
                     if !hit {
                         per_shard.add(self.partitioner.tweet_shard(t.id, t.author), bytes);
-                        fills.push((t.id, bytes));
+                        fills.tweets.push((t.id, bytes));
                     }
                 });
                 per_node.for_each(|node, k, bytes| plan.visit(Tier::TweetCache, node, Access::Read, k, bytes));
-                plan.end_stage();
             }
             None => {
                 for t in page {
@@ -724,9 +758,77 @@ impl Service {
                 }
             }
         }
+        // Each author's record once per page, with the tweet reads.
+        let mut authors: SmallVec<[u32; 32]> = SmallVec::new();
+        for t in page {
+            if !authors.contains(&t.author) {
+                authors.push(t.author);
+            }
+        }
+        response += authors.len() as u64 * USER_RECORD_BYTES;
+        match &self.user_cache {
+            Some(cache) => {
+                let mut per_node = PageTally::new(cache.nodes.len());
+                for &a in &authors {
+                    let (node, hit) = cache.get(a as u64, USER_RECORD_BYTES);
+                    if let Some(node) = node {
+                        per_node.add(node, if hit { USER_RECORD_BYTES } else { 0 });
+                    }
+                    if !hit {
+                        per_shard.add(self.partitioner.user_shard(a), USER_RECORD_BYTES);
+                        fills.users.push(a);
+                    }
+                }
+                per_node.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Read, k, bytes));
+            }
+            None => {
+                for &a in &authors {
+                    per_shard.add(self.partitioner.user_shard(a), USER_RECORD_BYTES);
+                }
+            }
+        }
+        // The cache lookups (if any) are one stage; the shard reads of the misses the next.
+        plan.end_stage();
         per_shard.for_each(|shard, k, bytes| self.read(plan, shard, k, bytes));
         plan.end_stage();
         response
+    }
+
+    /// The images of a page, as the client fetches them after the response: from the image
+    /// cache (a CDN edge) if there is one, the misses from the blob tier and filled back.
+    fn view_images(&self, page: &[TweetRef], plan: &mut Plan) {
+        let blob = self.topology.blob;
+        let mut per_blob = PageTally::new(blob as usize);
+        let mut reads = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.nodes.len()));
+        let mut fills = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.nodes.len()));
+        let mut any = false;
+        for t in page.iter().filter(|t| t.has_image()) {
+            let Some(image) = self.tweet(t.id).map(|r| r.image as u64).filter(|&b| b > 0) else { continue };
+            any = true;
+            let hit = match &self.image_cache {
+                Some(cache) => {
+                    let (node, hit) = cache.get(t.id, image);
+                    if let Some(node) = node {
+                        reads.add(node, if hit { image } else { 0 });
+                    }
+                    if !hit && let Some(node) = cache.insert(t.id, image) {
+                        fills.add(node, image);
+                    }
+                    hit
+                }
+                None => false,
+            };
+            if !hit {
+                per_blob.add(bucket(mix(t.id), blob), image);
+            }
+        }
+        if !any {
+            return;
+        }
+        reads.for_each(|node, k, bytes| plan.visit(Tier::ImageCache, node, Access::Read, k, bytes));
+        per_blob.for_each(|node, k, bytes| plan.visit(Tier::Blob, node, Access::Read, k, bytes));
+        fills.for_each(|node, k, bytes| plan.visit(Tier::ImageCache, node, Access::Write, k, bytes));
+        plan.end_stage();
     }
 
     /// Calls `found` for each tweet of a page, grouped by stripe of the tweet store (stripes in
@@ -750,22 +852,33 @@ impl Service {
         }
     }
 
-    fn fill_tweet_cache(&self, fills: &[(u64, u64)], plan: &mut Plan) {
-        let Some(cache) = &self.tweet_cache else { return };
-        if fills.is_empty() {
-            return;
-        }
-        let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
-        for &(id, bytes) in fills {
-            if let Some(n) = cache.insert(id, bytes) {
-                per_node[n as usize].0 += 1;
-                per_node[n as usize].1 += bytes;
+    fn fill_caches(&self, fills: &Fills, plan: &mut Plan) {
+        if let Some(cache) = &self.tweet_cache
+            && !fills.tweets.is_empty()
+        {
+            let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
+            for &(id, bytes) in &fills.tweets {
+                if let Some(n) = cache.insert(id, bytes) {
+                    per_node[n as usize].0 += 1;
+                    per_node[n as usize].1 += bytes;
+                }
+            }
+            for (node, &(k, bytes)) in per_node.iter().enumerate() {
+                if k > 0 {
+                    plan.visit(Tier::TweetCache, node as u32, Access::Write, k, bytes);
+                }
             }
         }
-        for (node, &(k, bytes)) in per_node.iter().enumerate() {
-            if k > 0 {
-                plan.visit(Tier::TweetCache, node as u32, Access::Write, k, bytes);
+        if let Some(cache) = &self.user_cache
+            && !fills.users.is_empty()
+        {
+            let mut per_node = PageTally::new(cache.nodes.len());
+            for &u in &fills.users {
+                if let Some(n) = cache.insert(u as u64, USER_RECORD_BYTES) {
+                    per_node.add(n, USER_RECORD_BYTES);
+                }
             }
+            per_node.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Write, k, bytes));
         }
     }
 
@@ -828,17 +941,18 @@ impl Service {
         candidates.dedup_by_key(|t| t.id);
         candidates.reverse();
         candidates.truncate(page);
-        let mut fills = Vec::new();
+        let mut fills = Fills::default();
         let response = self.hydrate(&candidates, plan, &mut fills);
         plan.visits[0].bytes = response;
         plan.begin_background();
+        self.view_images(&candidates, plan);
         if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
             let bytes = bytes.max(TIMELINE_ENTRY_BYTES);
             if let Some(node) = cache.insert(user as u64, bytes) {
                 plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
             }
         }
-        self.fill_tweet_cache(&fills, plan);
+        self.fill_caches(&fills, plan);
         plan.finish();
         out.extend(candidates.iter().map(|t| t.id));
     }
@@ -895,12 +1009,15 @@ impl Service {
         };
         out.extend(page.iter().map(|t| t.id));
         let shard = self.partitioner.user_shard(user);
-        let colocated =
-            self.tweet_cache.is_none() && page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard);
-        let mut fills = Vec::new();
+        // The page's one author's record lives on the same shard: one read for all of it.
+        let colocated = self.tweet_cache.is_none()
+            && self.user_cache.is_none()
+            && page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard);
+        let mut fills = Fills::default();
         let response = if colocated {
-            let bytes = page.iter().map(TweetRef::bytes).sum();
-            self.read(plan, shard, page.len() as u32, bytes);
+            let author = if page.is_empty() { 0 } else { USER_RECORD_BYTES };
+            let bytes = page.iter().map(TweetRef::bytes).sum::<u64>() + author;
+            self.read(plan, shard, page.len() as u32 + u32::from(author > 0), bytes);
             plan.end_stage();
             bytes
         } else {
@@ -911,7 +1028,8 @@ impl Service {
         };
         plan.visits[0].bytes = response;
         plan.begin_background();
-        self.fill_tweet_cache(&fills, plan);
+        self.view_images(&page, plan);
+        self.fill_caches(&fills, plan);
         plan.finish();
     }
 
@@ -1145,6 +1263,8 @@ impl Service {
         match tier {
             Tier::TimelineCache => self.timeline_cache.as_ref(),
             Tier::TweetCache => self.tweet_cache.as_ref(),
+            Tier::UserCache => self.user_cache.as_ref(),
+            Tier::ImageCache => self.image_cache.as_ref(),
             _ => None,
         }
     }
@@ -1172,11 +1292,18 @@ impl Service {
             counts: self.counts(),
             timeline_cache: self.timeline_cache_stats(),
             tweet_cache: self.tweet_cache_stats(),
+            user_cache: self.cache_stats(Tier::UserCache),
+            image_cache: self.cache_stats(Tier::ImageCache),
         }
     }
 
     pub fn timeline_cache_stats(&self) -> Option<CacheStats> {
         self.timeline_cache.as_ref().map(|c| c.stats())
+    }
+
+    /// The counters of the cache layer of `tier` (`None` without one).
+    pub fn cache_stats(&self, tier: Tier) -> Option<CacheStats> {
+        self.cache_layer(tier).map(|c| c.stats())
     }
 
     pub fn tweet_cache_stats(&self) -> Option<CacheStats> {

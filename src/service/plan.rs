@@ -16,11 +16,23 @@ pub enum Tier {
     TweetCache,
     Blob,
     Fanout,
+    /// User records (author profiles hydrated with a page).
+    UserCache,
+    /// Images: a CDN edge in front of the blob tier.
+    ImageCache,
 }
 
 impl Tier {
-    pub const ALL: [Tier; 6] =
-        [Tier::App, Tier::Shard, Tier::TimelineCache, Tier::TweetCache, Tier::Blob, Tier::Fanout];
+    pub const ALL: [Tier; 8] = [
+        Tier::App,
+        Tier::Shard,
+        Tier::TimelineCache,
+        Tier::TweetCache,
+        Tier::Blob,
+        Tier::Fanout,
+        Tier::UserCache,
+        Tier::ImageCache,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +42,8 @@ impl Tier {
             Tier::TweetCache => "cache.tweet",
             Tier::Blob => "blob",
             Tier::Fanout => "fanout",
+            Tier::UserCache => "cache.user",
+            Tier::ImageCache => "cache.image",
         }
     }
 
@@ -37,13 +51,18 @@ impl Tier {
         self as usize
     }
 
-    /// What a node of this tier costs in `model` (both cache layers use the cache model);
+    /// Whether the tier is a cache layer.
+    pub fn is_cache(self) -> bool {
+        matches!(self, Tier::TimelineCache | Tier::TweetCache | Tier::UserCache | Tier::ImageCache)
+    }
+
+    /// What a node of this tier costs in `model` (every cache layer uses the cache model);
     /// `None` when the model leaves the tier out.
     pub fn model(self, model: &Model) -> Option<&TierModel> {
         match self {
             Tier::App => model.app.as_ref(),
             Tier::Shard => model.shard.as_ref(),
-            Tier::TimelineCache | Tier::TweetCache => model.cache.as_ref(),
+            Tier::TimelineCache | Tier::TweetCache | Tier::UserCache | Tier::ImageCache => model.cache.as_ref(),
             Tier::Blob => model.blob.as_ref(),
             Tier::Fanout => model.fanout.as_ref(),
         }

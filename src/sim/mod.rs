@@ -341,7 +341,7 @@ impl<'s> Engine<'s> {
                     // Nowhere to go. A cache node that went down after the plan was made: its
                     // visit is a miss. A write to one replica of several is lost to that replica
                     // only; background work is dropped; a request fails.
-                    if matches!(v.tier, Tier::TimelineCache | Tier::TweetCache) {
+                    if v.tier.is_cache() {
                         continue;
                     }
                     let replica_write = v.tier == Tier::Shard && v.access == Access::Write && replication > 1;
@@ -486,7 +486,7 @@ impl Engine<'_> {
     fn apply_fault(&mut self, step: FaultStep) {
         let f = &self.scenario.faults[step.fault];
         let nodes = &mut self.nodes[f.tier.index()];
-        let cache = matches!(f.tier, Tier::TimelineCache | Tier::TweetCache);
+        let cache = f.tier.is_cache();
         for n in f.first..f.first + f.count {
             let node = &mut nodes[n as usize];
             match f.kind {

@@ -123,13 +123,13 @@ const SHORT_COLD_START: [&str; 5] = [
     "workload.ops.home_timeline.rate=8000",
     "system.caches.tweet.capacity_per_node=32MB",
 ];
-const FLUSH_BOTH: &str =
-    "  - { kind: cache_flush, target: cache.timeline, at: 4s }\n  - { kind: cache_flush, target: cache.tweet, at: 4s }";
+const FLUSH_ALL: &str = "  - { kind: cache_flush, target: cache.timeline, at: 4s }\n  \
+     - { kind: cache_flush, target: cache.tweet, at: 4s }\n  - { kind: cache_flush, target: cache.user, at: 4s }";
 
 #[test]
 fn a_cache_flush_sends_a_miss_storm_to_the_shards() {
-    let r = run("scenarios/cache-cold-start.yaml", FLUSH_BOTH, &SHORT_COLD_START);
-    assert_eq!(r.faults.len(), 2);
+    let r = run("scenarios/cache-cold-start.yaml", FLUSH_ALL, &SHORT_COLD_START);
+    assert_eq!(r.faults.len(), 3);
     assert!(r.faults.iter().all(|f| f.kind == "cache_flush" && f.failed_requests == 0));
     let shard = &r.timeseries.bytes_per_s["shard"];
     let at = (4.0 / r.timeseries.interval_s) as usize;

@@ -18,12 +18,17 @@ use tweetcap::strategy::partition::UserHash;
 const EDGES: &str = "# u follows v\n10 20\n10 30\n30 20\n40 20\n20 10\n";
 
 fn scenario(dir: &Path, fanout: &str) -> Scenario {
+    scenario_with(dir, fanout, "")
+}
+
+/// The tiny scenario with more `system:` keys (two-space indented lines).
+fn scenario_with(dir: &Path, fanout: &str, system: &str) -> Scenario {
     write(dir, "tiny.txt", EDGES);
     let model = repo("models/single-exponential.yaml");
     let text = format!(
         "name: tiny\nduration: 10s\nmodel: {}\npopulation:\n  users: 4\n  graph: {{ generator: file, path: tiny.txt }}\n\
          workload:\n  ops:\n    post_tweet: {{ rate: 5, text_bytes: 100 }}\n    home_timeline: {{ rate: 20, page_size: 2 }}\n\
-         system:\n  partitioning: {{ strategy: user_hash, shards: 2, replication: 2 }}\n  fanout: {{ strategy: {fanout}, timeline_length: 2 }}\n",
+         system:\n  partitioning: {{ strategy: user_hash, shards: 2, replication: 2 }}\n  fanout: {{ strategy: {fanout}, timeline_length: 2 }}\n{system}",
         model.display()
     );
     let path = write(dir, "tiny.yaml", &text);
@@ -142,7 +147,8 @@ fn visits_under_pull() {
     assert_eq!(bytes(&svc, Kind::Timelines), 0);
 
     // User 0 follows 1 and 2: one index read per shard holding a followee, then the page's
-    // tweets read from the shards that hold them (user_hash: the authors' shards).
+    // tweets and their authors' user records read from the shards that hold them (user_hash:
+    // a tweet lives with its author's record, so one visit per author's shard).
     let mut out = Vec::new();
     svc.home_timeline(0, 2, &mut plan, &mut out);
     assert_eq!(out, [b, a], "newest first");
@@ -154,9 +160,10 @@ fn visits_under_pull() {
     assert_eq!(stages[1].len(), followee_shards.len());
     assert_eq!(stages[1].iter().map(|v| v.items).sum::<u32>(), 2);
     assert_eq!(stages[2].len(), followee_shards.len());
-    assert_eq!(stages[2].iter().map(|v| v.items).sum::<u32>(), 2);
-    assert_eq!(stages[2].iter().map(|v| v.bytes).sum::<u64>(), (36 + 100) + (36 + 40));
-    assert_eq!(stages[0][0].bytes, (36 + 100) + (36 + 40), "the response carries the page");
+    assert_eq!(stages[2].iter().map(|v| v.items).sum::<u32>(), 2 + 2, "two tweets, two authors");
+    let page = (36 + 100) + (36 + 40) + 2 * 128;
+    assert_eq!(stages[2].iter().map(|v| v.bytes).sum::<u64>(), page);
+    assert_eq!(stages[0][0].bytes, page, "the response carries the page and its authors");
     assert!(plan.visits.iter().all(|v| v.access == Access::Read));
 
     // User 3 follows only 1, whose shard is read once for the index and once for the tweet.
@@ -167,6 +174,55 @@ fn visits_under_pull() {
     svc.home_timeline(1, 2, &mut plan, &mut out);
     assert!(out.is_empty());
     assert_eq!(plan.count(Tier::Shard, Access::Read), 1);
+}
+
+/// Visits of `tier` in a stage as (access, items, bytes), in plan order.
+fn tier_visits(stage: &[tweetcap::service::Visit], tier: Tier) -> Vec<(Access, u32, u64)> {
+    stage.iter().filter(|v| v.tier == tier).map(|v| (v.access, v.items, v.bytes)).collect()
+}
+
+#[test]
+fn user_records_and_images_through_their_caches() {
+    let dir = tempfile::tempdir().unwrap();
+    let caches = "  caches:\n    user: { policy: lru, nodes: 1, capacity_per_node: 1MB }\n    \
+                  image: { policy: lru, nodes: 1, capacity_per_node: 1MB }\n";
+    let s = scenario_with(dir.path(), "pull", caches);
+    let svc = service(&s);
+    let mut plan = Plan::default();
+    let a = svc.post_tweet(1000, 1, 100, 0, &mut plan);
+    let b = svc.post_tweet(2000, 2, 40, 5000, &mut plan);
+    let page = (36 + 100) + (36 + 40);
+
+    // Cold: both authors miss the user cache and are read with the tweets from the shards;
+    // the image misses the edge and comes from the blob tier. The fills are background work.
+    let mut out = Vec::new();
+    svc.home_timeline(0, 2, &mut plan, &mut out);
+    assert_eq!(out, [b, a]);
+    let stages: Vec<(Vec<_>, bool)> = plan.stages().map(|(v, bg)| (v.to_vec(), bg)).collect();
+    let fg: Vec<_> = stages.iter().filter(|(_, bg)| !bg).map(|(v, _)| v.clone()).collect();
+    let bg: Vec<_> = stages.iter().filter(|(_, bg)| *bg).flat_map(|(v, _)| v.clone()).collect();
+    assert_eq!(fg.len(), 4, "app, index reads, user cache, shard reads: {fg:?}");
+    assert_eq!(tier_visits(&fg[2], Tier::UserCache), [(Access::Read, 2, 0)], "two misses");
+    let shard_items: u32 = fg[3].iter().map(|v| v.items).sum();
+    let shard_bytes: u64 = fg[3].iter().map(|v| v.bytes).sum();
+    assert_eq!((shard_items, shard_bytes), (2 + 2, page + 2 * 128));
+    assert_eq!(fg[0][0].bytes, page + 2 * 128, "the response carries the page and its authors");
+    assert_eq!(tier_visits(&bg, Tier::ImageCache), [(Access::Read, 1, 0), (Access::Write, 1, 5000)]);
+    assert_eq!(tier_visits(&bg, Tier::Blob), [(Access::Read, 1, 5000)]);
+    assert_eq!(tier_visits(&bg, Tier::UserCache), [(Access::Write, 2, 256)]);
+
+    // Warm: the authors and the image are hits; the shards serve the tweets alone, the blob
+    // tier nothing.
+    svc.home_timeline(0, 2, &mut plan, &mut out);
+    let fg: Vec<Vec<_>> = plan.stages().filter(|(_, bg)| !bg).map(|(v, _)| v.to_vec()).collect();
+    let bg: Vec<_> = plan.stages().filter(|(_, bg)| *bg).flat_map(|(v, _)| v.to_vec()).collect();
+    assert_eq!(tier_visits(&fg[2], Tier::UserCache), [(Access::Read, 2, 256)]);
+    assert_eq!(fg[3].iter().map(|v| (v.items, v.bytes)).fold((0, 0), |t, x| (t.0 + x.0, t.1 + x.1)), (2, page));
+    assert_eq!(tier_visits(&bg, Tier::ImageCache), [(Access::Read, 1, 5000)]);
+    assert!(tier_visits(&bg, Tier::Blob).is_empty() && tier_visits(&bg, Tier::UserCache).is_empty());
+    let stats = |t: Tier| svc.cache_stats(t).map(|c| (c.hits, c.misses));
+    assert_eq!(stats(Tier::UserCache), Some((2, 2)));
+    assert_eq!(stats(Tier::ImageCache), Some((1, 1)));
 }
 
 #[test]

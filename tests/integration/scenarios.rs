@@ -193,6 +193,28 @@ fn the_tweet_cache_takes_its_hits_off_the_shards() {
     }
 }
 
+/// The user-record cache and the image edge of twitter-2012-scaled: switching either off sends
+/// exactly the bytes its hits served to the tier behind (the shards, the blob store).
+#[test]
+fn the_user_cache_and_the_image_edge_take_their_hits_off_the_tiers_behind() {
+    let small = ["population.users=50000", "duration=2s", "warmup=1s"];
+    let with = |extra: &[&str]| run("scenarios/twitter-2012-scaled.yaml", &[&small[..], extra].concat());
+    let (both, no_user, no_image) =
+        (with(&[]), with(&["system.caches.user.policy=none"]), with(&["system.caches.image.policy=none"]));
+    let out = |r: &Report, tier: &str| r.bandwidth.by_tier[tier].bytes_out as f64;
+    let (user, image) = (&both.caches["user"], &both.caches["image"]);
+    assert!(user.hit_ratio > 0.9 && image.hit_ratio > 0.5, "{user:?} {image:?}");
+    let saved = out(&no_user, "shard") - out(&both, "shard");
+    assert!((saved / user.hit_bytes as f64 - 1.0).abs() < 0.03, "shard: saved {saved}, hits {}", user.hit_bytes);
+    let saved = out(&no_image, "blob") - out(&both, "blob");
+    assert!((saved / image.hit_bytes as f64 - 1.0).abs() < 0.03, "blob: saved {saved}, hits {}", image.hit_bytes);
+    // Without the edge every image view is a blob read: the blob tier works far harder.
+    let busy = |r: &Report| r.nodes["blob"].utilisation.mean;
+    assert!(busy(&no_image) > 5.0 * busy(&both), "{} vs {}", busy(&no_image), busy(&both));
+    // The requests are the same in all three.
+    assert_eq!(both.operations["home_timeline"].count, no_image.operations["home_timeline"].count);
+}
+
 #[test]
 fn time_range_makes_the_newest_bucket_the_hot_shard_and_user_time_spreads_it() {
     let small = ["population.users=20000", "duration=4s", "warmup=1s"];
@@ -206,7 +228,9 @@ fn time_range_makes_the_newest_bucket_the_hot_shard_and_user_time_spreads_it() {
     // Every tweet of the run is in the current hour: one shard takes all new bodies, and the
     // reads of recent tweets that dominate timelines.
     let hot = |r: &Report| r.partitioning.as_ref().unwrap().load_max_over_mean;
-    assert!(hot(&time) > 1.6, "{}", hot(&time));
+    // (The authors' user records hydrated with each page are spread by user and dilute it: 1.42
+    // against 1.19 and 1.07 at this seed.)
+    assert!(hot(&time) > 1.3, "{}", hot(&time));
     assert!(hot(&user_time) < hot(&time) && hot(&tweet) < 1.3, "{} {}", hot(&user_time), hot(&tweet));
     // user_time keeps a profile page within the author's group of 4 shards.
     assert!(user_time.operations["user_timeline"].shards_touched.max <= 4.0);
