@@ -388,7 +388,9 @@ fn utilisation_shows_every_node_of_every_tier() {
         let mean = n.per_node.iter().sum::<f64>() / n.count as f64;
         assert!((mean - n.utilisation.mean).abs() < 1e-5, "{tier}: per-node mean {mean} vs {}", n.utilisation.mean);
         assert_eq!(n.per_node.iter().copied().fold(0.0, f64::max), n.utilisation.max, "{tier}: max");
-        assert!(svg.has(tier) && svg.has(&format!("{} nodes", n.count)), "no label for {tier}");
+        // A cache layer is labelled with its layer, "cache" under it.
+        let name = tier.strip_prefix("cache.").unwrap_or(tier);
+        assert!(svg.has(name) && svg.has(&format!("{} nodes", n.count)), "no label for {tier}");
         assert!(svg.has(&format!("max/mean {}", trimmed(n.max_over_mean))), "{tier}: no max/mean note");
     }
     // One bar per node in the lower panel (green, or red above 80%), left of the legend.

@@ -119,7 +119,7 @@ impl Figure for PerNode {
             .margin_left(10)
             .margin_right(170)
             .margin_top(22)
-            .x_label_area_size(58)
+            .x_label_area_size(72)
             .y_label_area_size(60)
             .build_cartesian_2d(ticked(0f64..n, tier_ticks(&self.groups)), 0f64..y_top)?;
         chart
@@ -134,6 +134,7 @@ impl Figure for PerNode {
             .label_style(label_style())
             .axis_desc_style(label_style())
             .draw()?;
+        let crowded = self.groups.len() > 6;
         for (i, g) in self.groups.iter().enumerate() {
             let x0 = i as f64 + (1.0 - GROUP) / 2.0;
             let bars: &[f64] = if g.per_node.is_empty() { std::slice::from_ref(&g.max) } else { &g.per_node };
@@ -154,18 +155,31 @@ impl Figure for PerNode {
             } else {
                 format!("max/mean {}", trim_number(g.max_over_mean, 2))
             };
-            chart.draw_series(std::iter::once(Text::new(
-                note,
-                (i as f64 + 0.5, g.max),
-                small_style().pos(Pos::new(HPos::Center, VPos::Bottom)),
-            )))?;
+            // Narrow slots (many tiers) take the note on two lines, as neighbours' notes at
+            // the same height would run into each other.
+            let lines: Vec<&str> = match note.split_once(' ') {
+                Some((a, b)) if crowded => vec![a, b],
+                _ => vec![note.as_str()],
+            };
+            let at = (i as f64 + 0.5, g.max);
+            let bottom = small_style().pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart.draw_series(lines.iter().rev().enumerate().map(|(k, line)| {
+                EmptyElement::at(at) + Text::new(line.to_string(), (0, -13 * k as i32), bottom.clone())
+            }))?;
         }
-        // Tier names under the axis: the name, then the node count.
+        // Tier names under the axis: the name, then the node count. A cache layer's name is
+        // its layer over "cache" ("cache.timeline" is wider than a slot when there are many).
         chart.draw_series(self.groups.iter().enumerate().map(|(i, g)| {
             let nodes = if g.unstable { format!("{} nodes UNSTABLE", g.nodes) } else { format!("{} nodes", g.nodes) };
+            let (name, kind) = match g.tier.strip_prefix("cache.") {
+                Some(layer) => (layer.to_owned(), "cache"),
+                None => (g.tier.clone(), ""),
+            };
+            let top = Pos::new(HPos::Center, VPos::Top);
             EmptyElement::at((i as f64 + 0.5, 0.0))
-                + Text::new(g.tier.clone(), (0, 6), label_style().pos(Pos::new(HPos::Center, VPos::Top)))
-                + Text::new(nodes, (0, 23), small_style().pos(Pos::new(HPos::Center, VPos::Top)))
+                + Text::new(name, (0, 6), label_style().pos(top))
+                + Text::new(kind, (0, 23), small_style().pos(top))
+                + Text::new(nodes, (0, if kind.is_empty() { 23 } else { 37 }), small_style().pos(top))
         }))?;
         if WARN_AT <= y_top {
             chart.draw_series(DashedLineSeries::new([(0.0, WARN_AT), (n, WARN_AT)], 8, 5, red.stroke_width(2)))?;
