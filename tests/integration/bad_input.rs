@@ -274,6 +274,19 @@ fn unknown_nested_key_suggests_the_nearest() {
 }
 
 #[test]
+fn unknown_cache_layer_lists_the_four() {
+    expect_error(
+        &broken(
+            "    timeline_length: 100\n",
+            "    timeline_length: 100\n  caches:\n    users: { policy: lru, capacity_per_node: 1MB }\n",
+        ),
+        &[],
+        At::LineCol(25, 5),
+        &["system.caches.users", "did you mean `user`?", "allowed: timeline, tweet, user, image"],
+    );
+}
+
+#[test]
 fn missing_required_name() {
     expect_error(&broken("name: bad-input\n", ""), &[], At::Line(1), &["missing", "`name`"]);
 }

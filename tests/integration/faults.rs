@@ -144,13 +144,17 @@ fn a_down_cache_node_misses_to_the_tier_behind_and_comes_back_empty() {
     let base = run("scenarios/cache-cold-start.yaml", "  []", &SHORT_COLD_START);
     let down = run(
         "scenarios/cache-cold-start.yaml",
-        "  - { kind: node_down, target: \"cache.tweet[1]\", at: 3s, for: 2s }\n  - { kind: node_down, target: \"cache.timeline[3]\", at: 3s, for: 2s }",
+        "  - { kind: node_down, target: \"cache.tweet[1]\", at: 3s, for: 2s }\n  \
+         - { kind: node_down, target: \"cache.timeline[3]\", at: 3s, for: 2s }\n  \
+         - { kind: node_down, target: \"cache.user[0]\", at: 3s, for: 2s }",
         &SHORT_COLD_START,
     );
     assert!(down.operations.values().all(|o| o.failed == 0), "a cache node down fails nothing");
-    let (b, d) = (&base.caches["tweet"], &down.caches["tweet"]);
-    assert_eq!(b.hits + b.misses, d.hits + d.misses, "the same lookups");
-    assert!(d.misses > b.misses + (b.hits + b.misses) / 20, "base {b:?}, down {d:?}");
+    for layer in ["tweet", "user"] {
+        let (b, d) = (&base.caches[layer], &down.caches[layer]);
+        assert_eq!(b.hits + b.misses, d.hits + d.misses, "{layer}: the same lookups");
+        assert!(d.misses > b.misses + (b.hits + b.misses) / 20, "{layer}: base {b:?}, down {d:?}");
+    }
     assert!(down.storage == base.storage, "a cache fault changes no stored data");
 }
 
