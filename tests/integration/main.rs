@@ -8,6 +8,7 @@ mod determinism;
 mod faults;
 mod graph_data;
 mod hand_counts;
+mod html;
 mod live;
 mod plots;
 mod queueing;
