@@ -177,6 +177,23 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Regenerate the committed reports of the shipped scenarios: run every scenario in
+    /// scenarios/ (in parallel) and replace reports/<name>/ with what `run` writes there, or
+    /// for a scenario with a `matrix:`, reports/compare-<name>/ with what `compare` writes. Run it
+    /// from the checkout's root: a report records the scenario path it was given.
+    Reports {
+        /// Reports folder to write into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Only these scenarios (file names without .yaml).
+        #[arg(long, num_args = 1.., value_name = "NAME")]
+        only: Vec<String>,
+        /// Runs at once (default: the number of cores). Each holds its own population in memory.
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -211,6 +228,10 @@ fn main() -> ExitCode {
             sweep(&scenario, &vary, replications, jobs, out, Overrides { seed, set }, quiet)
         }
         Command::Check { baselines, scenarios, update, only } => check(baselines, scenarios, update, only),
+        Command::Reports { out, only, jobs, quiet } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            reports(tweetcap::shipped::Options { scenarios: PathBuf::from("scenarios"), out, jobs, only }, quiet)
+        }
         Command::Load { scenario, duration, rate_scale, workers, out, seed, mut set } => {
             if let Some(d) = duration {
                 set.push(format!("duration={d}"));
@@ -259,6 +280,30 @@ fn check(baselines: PathBuf, scenarios: PathBuf, update: bool, only: Vec<String>
             // A closed pipe (`| head`) is not an error of the check.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), tweetcap::check::render(&summary).as_bytes());
             ExitCode::from(summary.exit_code())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn reports(options: tweetcap::shipped::Options, quiet: bool) -> ExitCode {
+    let started = std::time::Instant::now();
+    let bar = progress_bar(0, "{spinner} runs {pos}/{len} [{bar:30}] {elapsed}", quiet);
+    let result = tweetcap::shipped::regenerate(&options, &|done, all| {
+        bar.set_length(all as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(folders) => {
+            let mut out = std::io::stdout().lock();
+            for f in &folders {
+                let _ = writeln!(out, "{}", f.display());
+            }
+            let _ = writeln!(out, "{} reports in {:.1} s", folders.len(), started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("{e}");

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cache_replay;
 mod check;
+mod committed;
 mod compare;
 mod determinism;
 mod faults;
