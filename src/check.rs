@@ -396,8 +396,11 @@ fn judge(baseline: f64, now: f64, t: Tolerance) -> Verdict {
     }
 }
 
-/// The scenarios of a folder, `(name, path)` sorted by name, the name being the file stem.
-pub fn scenarios(dir: &Path) -> Result<Vec<(String, PathBuf)>, CheckError> {
+/// Scenario files as `(name, path)`, the name being the file stem.
+pub type Named = Vec<(String, PathBuf)>;
+
+/// The scenarios of a folder, sorted by name.
+pub fn scenarios(dir: &Path) -> Result<Named, CheckError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CheckError::Scenarios { path: dir.to_path_buf(), source })?;
     let mut found = Vec::new();
     for e in entries {
@@ -467,17 +470,20 @@ impl Summary {
     }
 }
 
+/// The scenarios of a folder named in `only` (all of them when it is empty), as [`scenarios`]
+/// lists them, and the names of every scenario there; a name that is not there is an error.
+pub fn chosen(dir: &Path, only: &[String]) -> Result<(Named, Vec<String>), CheckError> {
+    let all = scenarios(dir)?;
+    let known: Vec<String> = all.iter().map(|(n, _)| n.clone()).collect();
+    if let Some(name) = only.iter().find(|n| !known.contains(n)) {
+        return Err(CheckError::UnknownScenario { name: name.clone(), dir: dir.to_path_buf(), known });
+    }
+    Ok((all.into_iter().filter(|(n, _)| only.is_empty() || only.contains(n)).collect(), known))
+}
+
 /// Runs the check (or the update) over the scenarios asked for, `threads` at a time.
 pub fn check(o: &Options) -> Result<Summary, CheckError> {
-    let all = scenarios(&o.scenarios)?;
-    let known: Vec<String> = all.iter().map(|(n, _)| n.clone()).collect();
-    for name in &o.only {
-        if !known.contains(name) {
-            return Err(CheckError::UnknownScenario { name: name.clone(), dir: o.scenarios.clone(), known });
-        }
-    }
-    let chosen: Vec<(String, PathBuf)> =
-        all.into_iter().filter(|(n, _)| o.only.is_empty() || o.only.contains(n)).collect();
+    let (chosen, known) = chosen(&o.scenarios, &o.only)?;
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..chosen.len()).map(|_| None).collect());

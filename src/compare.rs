@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::report::Report;
+use crate::report::doc::{Doc, Line, Table, link, verdict};
+use crate::report::{Report, ReportError, plots, write_atomic};
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
 
 /// One variant: what to call it and the scenario it runs.
@@ -127,30 +128,32 @@ fn number(x: f64) -> String {
 }
 
 impl Comparison {
-    pub fn markdown(&self) -> String {
-        let mut o = String::new();
-        let _ = writeln!(o, "# Comparison of {} variants\n", self.variants.len());
-        let _ = writeln!(o, "Deltas are against the first column.\n");
-        let numbered: Vec<String> = self.variants.iter().enumerate().map(|(i, v)| format!("{}: {v}", i + 1)).collect();
-        let _ = writeln!(o, "| metric | {} |", numbered.join(" | "));
-        let _ = writeln!(o, "|---|{}", "---:|".repeat(self.variants.len()));
+    /// The comparison's page: one table, a column per variant, deltas against the first.
+    pub fn page(&self) -> Doc {
+        let mut d = Doc::default();
+        d.heading(1, "comparison", format!("Comparison of {} variants", self.variants.len()));
+        d.para("Deltas are against the first column.");
+        let mut head = vec!["metric".to_owned()];
+        head.extend(self.variants.iter().enumerate().map(|(i, v)| format!("{}: {v}", i + 1)));
+        let mut t = Table::new(head, &format!("l{}", "r".repeat(self.variants.len())));
         for r in &self.rows {
-            let cells: Vec<String> = r
-                .values
-                .iter()
-                .zip(&r.delta)
-                .enumerate()
-                .map(|(i, (v, d))| match (v, d) {
-                    (None, _) => "–".to_owned(),
-                    (Some(v), Some(d)) if i > 0 => format!("{} ({:+.1}%)", number(*v), d * 100.0),
-                    (Some(v), _) => number(*v),
-                })
-                .collect();
-            let _ = writeln!(o, "| {} | {} |", r.metric, cells.join(" | "));
+            let mut row = vec![r.metric.clone()];
+            row.extend(r.values.iter().zip(&r.delta).enumerate().map(|(i, (v, d))| match (v, d) {
+                (None, _) => "–".to_owned(),
+                (Some(v), Some(d)) if i > 0 => format!("{} ({:+.1}%)", number(*v), d * 100.0),
+                (Some(v), _) => number(*v),
+            }));
+            t.row(row);
         }
-        let verdicts: Vec<&str> = self.slo_met.iter().map(|m| if *m { "met" } else { "**missed**" }).collect();
-        let _ = writeln!(o, "| SLOs | {} |", verdicts.join(" | "));
-        o
+        let mut slos = vec![Line::from("SLOs")];
+        slos.extend(self.slo_met.iter().map(|m| Line::from(verdict(*m, "met", "missed"))));
+        t.row(slos);
+        d.table(t);
+        d
+    }
+
+    pub fn markdown(&self) -> String {
+        self.page().to_markdown()
     }
 
     /// The table as CSV: metric, then one column per variant.
@@ -164,6 +167,54 @@ impl Comparison {
         }
         o
     }
+}
+
+/// The folder of variant `i` (from 0) in a comparison's output: `N-LABEL`, numbered as in the
+/// table.
+pub fn variant_dir(i: usize, label: &str) -> String {
+    format!("{}-{}", i + 1, label.replace(['/', ' '], "_"))
+}
+
+/// Writes a comparison into `out` (created if needed): compare.md and compare.html (the table,
+/// the overlay and links to each variant's report), compare.json, compare.csv, the overlay of
+/// throughput and p99 per variant (knee.svg, knee.png) and each variant's report in `N-LABEL/`.
+/// The overlay is drawn before anything is written; each file is written atomically.
+pub fn write(out: &Path, cmp: &Comparison, reports: &[Report]) -> Result<(), ReportError> {
+    // The overlay: each variant a point of a one-replication sweep, numbered as in the table.
+    let overlay = crate::sweep::Sweep {
+        scenario: String::new(),
+        key: "variant (numbered as in the table)".into(),
+        replications: 1,
+        points: reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| crate::sweep::point(&(i + 1).to_string(), std::slice::from_ref(r)))
+            .collect(),
+        smallest_meeting_slos: None,
+        has_slos: false,
+    };
+    let title = format!("Comparison of {} variants: throughput and p99", reports.len());
+    let plot = plots::knee_titled(&overlay, &[], title)?;
+    let mut page = cmp.page();
+    page.plot("knee", "Throughput and p99 per variant");
+    page.heading(2, "variants", "Each variant's report");
+    page.list(
+        cmp.variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| link(format!("{}: {v}", i + 1), format!("{}/report", variant_dir(i, v)))),
+    );
+    std::fs::create_dir_all(out).map_err(|source| ReportError::Write { path: out.to_path_buf(), source })?;
+    let json = serde_json::to_string_pretty(cmp).unwrap_or_default();
+    write_atomic(&out.join("compare.json"), json.as_bytes())?;
+    write_atomic(&out.join("compare.csv"), cmp.csv().as_bytes())?;
+    write_atomic(&out.join("compare.md"), page.to_markdown().as_bytes())?;
+    write_atomic(&out.join("compare.html"), page.to_html(std::slice::from_ref(&plot)).as_bytes())?;
+    plots::write_rendered(out, &[plot])?;
+    for (i, (r, label)) in reports.iter().zip(&cmp.variants).enumerate() {
+        r.write(&out.join(variant_dir(i, label)))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! ([`metrics`]) and the report ([`report`]) turn the run into latency, storage and bandwidth
 //! figures beside a back-of-envelope estimate ([`estimate`]). A [`sweep`] runs one scenario over
 //! the values of one key, in parallel, and finds the smallest setting that meets the SLOs.
+//! [`shipped`] regenerates the committed reports of the shipped scenarios and finds the stale
+//! ones.
 //!
 //! # Accuracy
 //! The engine is exact for the model it is given: with one shard, no network and exponential
@@ -30,6 +32,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod service;
+pub mod shipped;
 pub mod sim;
 pub mod strategy;
 pub mod sweep;

@@ -177,6 +177,23 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Regenerate the committed reports of the shipped scenarios: run every scenario in
+    /// scenarios/ (in parallel) and replace reports/<name>/ with what `run` writes there, or
+    /// for a scenario with a `matrix:`, reports/compare-<name>/ with what `compare` writes. Run it
+    /// from the checkout's root: a report records the scenario path it was given.
+    Reports {
+        /// Reports folder to write into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Only these scenarios (file names without .yaml).
+        #[arg(long, num_args = 1.., value_name = "NAME")]
+        only: Vec<String>,
+        /// Runs at once (default: the number of cores). Each holds its own population in memory.
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Back-of-envelope capacity figures for a scenario.
     Estimate {
         scenario: PathBuf,
@@ -211,6 +228,10 @@ fn main() -> ExitCode {
             sweep(&scenario, &vary, replications, jobs, out, Overrides { seed, set }, quiet)
         }
         Command::Check { baselines, scenarios, update, only } => check(baselines, scenarios, update, only),
+        Command::Reports { out, only, jobs, quiet } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            reports(tweetcap::shipped::Options { scenarios: PathBuf::from("scenarios"), out, jobs, only }, quiet)
+        }
         Command::Load { scenario, duration, rate_scale, workers, out, seed, mut set } => {
             if let Some(d) = duration {
                 set.push(format!("duration={d}"));
@@ -259,6 +280,30 @@ fn check(baselines: PathBuf, scenarios: PathBuf, update: bool, only: Vec<String>
             // A closed pipe (`| head`) is not an error of the check.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), tweetcap::check::render(&summary).as_bytes());
             ExitCode::from(summary.exit_code())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn reports(options: tweetcap::shipped::Options, quiet: bool) -> ExitCode {
+    let started = std::time::Instant::now();
+    let bar = progress_bar(0, "{spinner} runs {pos}/{len} [{bar:30}] {elapsed}", quiet);
+    let result = tweetcap::shipped::regenerate(&options, &|done, all| {
+        bar.set_length(all as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(folders) => {
+            let mut out = std::io::stdout().lock();
+            for f in &folders {
+                let _ = writeln!(out, "{}", f.display());
+            }
+            let _ = writeln!(out, "{} reports in {:.1} s", folders.len(), started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("{e}");
@@ -369,15 +414,24 @@ fn sweep(
         let json = serde_json::to_vec_pretty(&sweep).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         tweetcap::report::write_atomic(&out.join("sweep.json"), &json).map_err(|e| e.to_string())?;
-        let mut md = sweep.markdown();
-        md.push_str("## Knee curves\n\n![knee curves](knee.png) ([SVG](knee.svg))\n");
-        tweetcap::report::write_atomic(&out.join("sweep.md"), md.as_bytes()).map_err(|e| e.to_string())?;
+        // The first replication of each value, as a full report, linked from the page.
+        let dirs: Vec<String> =
+            sweep.points.iter().map(|p| format!("{}={}", sweep.key, p.value).replace(['/', ' '], "_")).collect();
+        let mut page = sweep.page();
+        page.heading(2, "knee", "Knee curves");
+        page.plot("knee", "Knee curves");
+        page.heading(2, "values", "Each value's report");
+        page.list(sweep.points.iter().zip(&dirs).map(|(p, dir)| {
+            tweetcap::report::doc::link(format!("{} = {}", sweep.key, p.value), format!("{dir}/report"))
+        }));
+        let html = page.to_html(std::slice::from_ref(&knee));
+        tweetcap::report::write_atomic(&out.join("sweep.md"), page.to_markdown().as_bytes())
+            .map_err(|e| e.to_string())?;
+        tweetcap::report::write_atomic(&out.join("sweep.html"), html.as_bytes()).map_err(|e| e.to_string())?;
         tweetcap::report::plots::write_rendered(&out, &[knee]).map_err(|e| e.to_string())?;
-        // The first replication of each value, as a full report.
-        for (point, rs) in sweep.points.iter().zip(&reports) {
+        for (dir, rs) in dirs.iter().zip(&reports) {
             if let Some(r) = rs.first() {
-                let dir = out.join(format!("{}={}", sweep.key, point.value).replace(['/', ' '], "_"));
-                r.write(&dir).map_err(|e| e.to_string())?;
+                r.write(&out.join(dir)).map_err(|e| e.to_string())?;
             }
         }
         Ok(())
@@ -415,38 +469,7 @@ fn compare(paths: &[PathBuf], out: Option<PathBuf>, jobs: usize, overrides: Over
     };
     bar.finish_and_clear();
     let cmp = tweetcap::compare::compare(&labels, &reports);
-    let written = (|| -> Result<(), String> {
-        // The overlay: each variant a point of a one-replication sweep.
-        // The overlay: each variant a point of a one-replication sweep, numbered as in the table.
-        let overlay = tweetcap::sweep::Sweep {
-            scenario: String::new(),
-            key: "variant (numbered as in the table)".into(),
-            replications: 1,
-            points: reports
-                .iter()
-                .enumerate()
-                .map(|(i, r)| tweetcap::sweep::point(&(i + 1).to_string(), std::slice::from_ref(r)))
-                .collect(),
-            smallest_meeting_slos: None,
-            has_slos: false,
-        };
-        let title = format!("Comparison of {} variants: throughput and p99", reports.len());
-        let plot = tweetcap::report::plots::knee_titled(&overlay, &[], title).map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let json = serde_json::to_vec_pretty(&cmp).map_err(|e| e.to_string())?;
-        tweetcap::report::write_atomic(&out.join("compare.json"), &json).map_err(|e| e.to_string())?;
-        tweetcap::report::write_atomic(&out.join("compare.csv"), cmp.csv().as_bytes()).map_err(|e| e.to_string())?;
-        let mut md = cmp.markdown();
-        md.push_str("\n![throughput and p99 per variant](knee.png) ([SVG](knee.svg))\n");
-        tweetcap::report::write_atomic(&out.join("compare.md"), md.as_bytes()).map_err(|e| e.to_string())?;
-        tweetcap::report::plots::write_rendered(&out, &[plot]).map_err(|e| e.to_string())?;
-        for (i, r) in reports.iter().enumerate() {
-            r.write(&out.join(format!("{}-{}", i + 1, labels[i].replace(['/', ' '], "_"))))
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = written {
+    if let Err(e) = tweetcap::compare::write(&out, &cmp, &reports) {
         eprintln!("{e}");
         return ExitCode::from(2);
     }

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::report::Report;
+use crate::report::doc::{Doc, Span, Table, code, strong, text};
 use crate::run::RunError;
 use crate::scenario::{self, Overrides, ScenarioError};
 
@@ -173,24 +174,23 @@ pub fn sweep(
 }
 
 /// Runs every scenario on up to `jobs` threads; the reports come back in the scenarios' order.
-/// `done` is called after each run with (runs done, runs in all).
+/// The runs with the most requests start first, so that a long one does not start last and run
+/// alone. `done` is called after each run with (runs done, runs in all).
 pub fn run_all(
     scenarios: &[crate::scenario::Scenario],
     jobs: usize,
     done: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Report>, RunError> {
     let total = scenarios.len();
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by(|&a, &b| expected_requests(&scenarios[b]).total_cmp(&expected_requests(&scenarios[a])));
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Result<Report, RunError>>>> = (0..total).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1).min(total) {
             scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total {
-                        break;
-                    }
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let r = crate::run::simulate(&scenarios[i], &mut |_| {});
                     *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                     done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -199,6 +199,12 @@ pub fn run_all(
         }
     });
     results.into_iter().map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every run ran")).collect()
+}
+
+/// The requests a run will simulate at the scenario's mean rates, warm-up included.
+fn expected_requests(s: &crate::scenario::Scenario) -> f64 {
+    let rate: f64 = crate::scenario::Op::ALL.iter().map(|&op| s.workload.op(op).rate).sum();
+    rate * (s.warmup_ns + s.duration_ns) as f64 / 1e9
 }
 
 /// Summarises the replications of one point.
@@ -270,77 +276,75 @@ pub fn point(value: &str, rs: &[Report]) -> Point {
 
 impl Sweep {
     /// A reviewer's page: the knee table per operation, with 95% intervals, and the answer.
-    pub fn markdown(&self) -> String {
-        use std::fmt::Write;
-        let mut o = String::new();
+    pub fn page(&self) -> Doc {
         let us = crate::scenario::units::human_us;
         let ci_us =
             |c: &Ci| if c.half_width > 0.0 { format!("{} ± {}", us(c.mean), us(c.half_width)) } else { us(c.mean) };
-        let _ = writeln!(o, "# Sweep of `{}`: {}\n", self.scenario, self.key);
-        let _ = writeln!(
-            o,
-            "{} values × {} replication{} (independent seeds); ± is the half-width of a 95% confidence interval.\n",
+        let mut d = Doc::default();
+        d.heading(1, "sweep", vec![text("Sweep of "), code(&self.scenario), text(format!(": {}", self.key))]);
+        d.para(format!(
+            "{} values × {} replication{} (independent seeds); ± is the half-width of a 95% confidence interval.",
             self.points.len(),
             self.replications,
             if self.replications == 1 { "" } else { "s" }
-        );
-        let _ = writeln!(o, "## Answer\n");
+        ));
+        d.heading(2, "answer", "Answer");
         match (&self.smallest_meeting_slos, self.has_slos) {
-            (_, false) => {
-                let _ = writeln!(o, "The scenario has no SLO, so no setting is picked.\n");
-            }
-            (Some(v), true) => {
-                let _ = writeln!(o, "The smallest setting that meets every SLO: **{} = {v}**.\n", self.key);
-            }
-            (None, true) => {
-                let _ = writeln!(o, "**No setting swept meets every SLO.**\n");
-            }
+            (_, false) => d.para("The scenario has no SLO, so no setting is picked."),
+            (Some(v), true) => d.para(vec![
+                text("The smallest setting that meets every SLO: "),
+                strong(format!("{} = {v}", self.key)),
+                text("."),
+            ]),
+            (None, true) => d.para(Span::Bad("No setting swept meets every SLO.".to_owned())),
         }
-        for p in &self.points {
-            if Some(&p.value) == self.smallest_meeting_slos.as_ref() {
-                break;
-            }
-            if !p.reasons.is_empty() {
-                let _ = writeln!(o, "- {} = {}: {}", self.key, p.value, p.reasons.join("; "));
-            }
+        let failed: Vec<String> = self
+            .points
+            .iter()
+            .take_while(|p| Some(&p.value) != self.smallest_meeting_slos.as_ref())
+            .filter(|p| !p.reasons.is_empty())
+            .map(|p| format!("{} = {}: {}", self.key, p.value, p.reasons.join("; ")))
+            .collect();
+        if !failed.is_empty() {
+            d.list(failed);
         }
-        o.push('\n');
         let ops: Vec<&String> = self.points.first().map(|p| p.operations.keys().collect()).unwrap_or_default();
         for op in ops {
-            let _ = writeln!(o, "## {op}\n");
-            let _ = writeln!(o, "| {} | throughput/s | p50 | p99 | p99.9 | failed |", self.key);
-            let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
+            d.heading(2, op, op.as_str());
+            let mut t = Table::new([self.key.as_str(), "throughput/s", "p50", "p99", "p99.9", "failed"], "lrrrrr");
             for p in &self.points {
                 let Some(x) = p.operations.get(op) else { continue };
-                let _ = writeln!(
-                    o,
-                    "| {} | {:.1} | {} | {} | {} | {:.0} |",
-                    p.value,
-                    x.throughput_per_s.mean,
+                t.row([
+                    p.value.clone(),
+                    format!("{:.1}", x.throughput_per_s.mean),
                     ci_us(&x.p50_us),
                     ci_us(&x.p99_us),
                     ci_us(&x.p999_us),
-                    x.failed.mean
-                );
+                    format!("{:.0}", x.failed.mean),
+                ]);
             }
-            o.push('\n');
+            d.table(t);
         }
         let tiers: Vec<&String> = self.points.first().map(|p| p.utilisation_max.keys().collect()).unwrap_or_default();
         if !tiers.is_empty() {
-            let _ = writeln!(o, "## Busiest node's utilisation\n");
-            let _ =
-                writeln!(o, "| {} | {} |", self.key, tiers.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" | "));
-            let _ = writeln!(o, "|---|{}", "---:|".repeat(tiers.len()));
+            d.heading(2, "utilisation", "Busiest node's utilisation");
+            let mut head = vec![self.key.as_str()];
+            head.extend(tiers.iter().map(|t| t.as_str()));
+            let mut t = Table::new(head, &format!("l{}", "r".repeat(tiers.len())));
             for p in &self.points {
-                let cells: Vec<String> = tiers
-                    .iter()
-                    .map(|t| p.utilisation_max.get(*t).map_or("–".to_owned(), |c| format!("{:.1}%", c.mean * 100.0)))
-                    .collect();
-                let _ = writeln!(o, "| {} | {} |", p.value, cells.join(" | "));
+                let mut row = vec![p.value.clone()];
+                row.extend(tiers.iter().map(|t| {
+                    p.utilisation_max.get(*t).map_or("–".to_owned(), |c| format!("{:.1}%", c.mean * 100.0))
+                }));
+                t.row(row);
             }
-            o.push('\n');
+            d.table(t);
         }
-        o
+        d
+    }
+
+    pub fn markdown(&self) -> String {
+        self.page().to_markdown()
     }
 }
 

@@ -1,10 +1,12 @@
-//! The report: one serde struct, the source of truth, written as report.json; report.md is a
-//! view of it for people. Files are written atomically (a temporary file renamed into place),
-//! so a reader never sees half a report and a failed run leaves none.
+//! The report: one serde struct, the source of truth, written as report.json; report.md and
+//! report.html are views of it for people, the CSV files its tables and the plots its figures.
+//! Files are written atomically (a temporary file renamed into place), so a reader never sees
+//! half a report and a failed run leaves none.
 
+pub mod doc;
 pub mod faults;
 pub mod live;
-pub mod markdown;
+pub mod page;
 pub mod plots;
 
 use base64::Engine as _;
@@ -250,7 +252,10 @@ pub struct Report {
     pub mode: String,
     pub simulated_seconds: f64,
     pub warmup_seconds: f64,
-    /// Wall-clock time of the run: the one figure that differs between identical runs.
+    /// Wall-clock time of the run: the one figure that differs between identical runs, so it is
+    /// written to timing.json beside report.json, not into it (older reports that carry it still
+    /// read).
+    #[serde(default, skip_serializing)]
     pub wall_seconds: f64,
     /// The resolved scenario that ran, overrides applied.
     pub plan: serde_json::Value,
@@ -693,17 +698,25 @@ impl Report {
     /// Where report.md links the plots, relative to it.
     pub const PLOTS_DIR: &'static str = "plots";
 
-    /// Writes report.json, report.md and the plots (in `plots/`) into `dir`, each file
-    /// atomically; the plots are drawn before anything is written.
+    /// The file beside report.json that holds the run's wall-clock time.
+    pub const TIMING_FILE: &'static str = "timing.json";
+
+    /// Writes report.json, report.md, report.html, the CSV tables, the plots (in `plots/`) and
+    /// timing.json into `dir`, each file atomically; the plots are drawn before anything is
+    /// written.
     pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
         let drawn = plots::render_report(self)?;
+        let page = page::page(self);
         std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
         write_atomic(&dir.join("report.json"), self.to_json().as_bytes())?;
-        write_atomic(&dir.join("report.md"), markdown::render(self).as_bytes())?;
+        write_atomic(&dir.join("report.md"), page.to_markdown().as_bytes())?;
+        write_atomic(&dir.join("report.html"), page.to_html(&drawn).as_bytes())?;
         for (name, text) in self.csv_tables() {
             write_atomic(&dir.join(name), text.as_bytes())?;
         }
         plots::write_rendered(&dir.join(Self::PLOTS_DIR), &drawn)?;
+        let timing = serde_json::json!({ "wall_seconds": self.wall_seconds });
+        write_atomic(&dir.join(Self::TIMING_FILE), format!("{timing:#}\n").as_bytes())?;
         Ok(())
     }
 

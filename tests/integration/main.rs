@@ -3,11 +3,13 @@
 mod bad_input;
 mod cache_replay;
 mod check;
+mod committed;
 mod compare;
 mod determinism;
 mod faults;
 mod graph_data;
 mod hand_counts;
+mod html;
 mod live;
 mod plots;
 mod queueing;
