@@ -127,6 +127,8 @@ pub struct Engine<'s> {
     /// Per tier (`Tier::index`).
     costs: [Option<TierCost>; Tier::ALL.len()],
     nodes: [Vec<NodeState>; Tier::ALL.len()],
+    /// Per tier: how many of its nodes are down now.
+    nodes_down: [u32; Tier::ALL.len()],
     ops: Vec<OpState>,
     free_ops: Vec<u32>,
     queue: EventQueue,
@@ -177,6 +179,7 @@ impl<'s> Engine<'s> {
             rng: Xoshiro256PlusPlus::seed_from_u64(workload::stream_seed(scenario.seed, "service-times")),
             costs,
             nodes,
+            nodes_down: [0; Tier::ALL.len()],
             ops: Vec::new(),
             free_ops: Vec::new(),
             queue: EventQueue::default(),
@@ -327,7 +330,7 @@ impl<'s> Engine<'s> {
             let interval = self.recorder.interval_of(t);
             let (has_network, rtt_ns, ns_per_byte) = (self.has_network, self.rtt_ns, self.ns_per_byte);
             let (track, replication, scenario) = (self.track_load, self.shard_replication, self.scenario);
-            let Engine { ops, costs, nodes, rng, recorder, balancers, free_ops, .. } = self;
+            let Engine { ops, costs, nodes, nodes_down, rng, recorder, balancers, free_ops, .. } = self;
             let OpState { plan, op, start_ns, stage, shards } = &mut ops[slot as usize];
             let stage = *stage as usize;
             let ends = &plan.stage_ends;
@@ -337,7 +340,8 @@ impl<'s> Engine<'s> {
             let mut stage_end = t;
             for v in &plan.visits[from..ends[stage] as usize] {
                 let tier = v.tier.index();
-                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], track, scenario, t, v) else {
+                let all_live = nodes_down[tier] == 0;
+                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], all_live, track, scenario, t, v) else {
                     // Nowhere to go. A cache node that went down after the plan was made: its
                     // visit is a miss. A write to one replica of several is lost to that replica
                     // only; background work is dropped; a request fails.
@@ -438,10 +442,12 @@ impl<'s> Engine<'s> {
 }
 
 /// The node of `nodes` (one tier's) that serves `v` at `t`, or `None` when every candidate is
-/// down. A group's balancer is made on its first use, with a seed of its own.
+/// down (`all_live`: no node of the tier is). A group's balancer is made on its first use, with
+/// a seed of its own.
 fn choose(
     nodes: &mut [NodeState],
     balancers: &mut [Option<Box<dyn Balancer>>],
+    all_live: bool,
     track_load: bool,
     scenario: &Scenario,
     t: u64,
@@ -466,6 +472,9 @@ fn choose(
                     workload::stream_seed(scenario.seed, "balance") ^ strategy::mix(group),
                 )
             });
+            if all_live && !track_load {
+                return Some(candidate(balancer.pick_all_live(choices)));
+            }
             let mut load = |i: u32| {
                 let node = &mut nodes[candidate(i) as usize];
                 if node.down > 0 {
@@ -496,6 +505,10 @@ impl Engine<'_> {
                         node.down += 1;
                     } else {
                         node.down -= 1;
+                    }
+                    if was_down != (node.down > 0) {
+                        let down = &mut self.nodes_down[f.tier.index()];
+                        *down = if was_down { *down - 1 } else { *down + 1 };
                     }
                     if cache && was_down != (node.down > 0) {
                         self.service.set_cache_down(f.tier, n, 1, node.down > 0);
