@@ -22,6 +22,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use crate::metrics::Recorder;
 use crate::scenario::FaultKind;
@@ -47,10 +48,15 @@ impl TierCost {
     }
 }
 
-/// A node: when each server is next free (a min-heap, so the earliest is on top), and what the
-/// faults of the run do to it.
+/// A node: its idle servers and when each busy one is next free, and what the faults of the
+/// run do to it.
 struct NodeState {
-    free_at: BinaryHeap<Reverse<u64>>,
+    /// Servers free since before the latest arrival. Visits reach a node in time order, so any
+    /// of them would start the next visit on its arrival: which one it is does not matter.
+    idle: u32,
+    /// When each other server is next free (a min-heap, so the earliest is on top). At low
+    /// load it holds a few entries, where a heap of every server would be sifted in full.
+    busy: BinaryHeap<Reverse<u64>>,
     /// Finish times of the visits admitted and not yet done, kept only when a load-aware
     /// balancer needs the number outstanding.
     finishing: BinaryHeap<Reverse<u64>>,
@@ -62,19 +68,27 @@ struct NodeState {
 
 impl NodeState {
     fn new(servers: u32) -> NodeState {
-        NodeState {
-            free_at: (0..servers.max(1)).map(|_| Reverse(0)).collect(),
-            finishing: BinaryHeap::new(),
-            down: 0,
-            slow: 1.0,
-        }
+        NodeState { idle: servers.max(1), busy: BinaryHeap::new(), finishing: BinaryHeap::new(), down: 0, slow: 1.0 }
     }
 
-    /// A visit arriving at `t` needing `service_ns`: returns when it starts.
+    /// A visit arriving at `t` needing `service_ns`: returns when it starts, on the server that
+    /// frees first (at once if one is idle).
     #[inline]
     fn admit(&mut self, t: u64, service_ns: u64) -> u64 {
-        let mut earliest = self.free_at.peek_mut().expect("a node has at least one server");
-        let start = earliest.0.max(t);
+        while let Some(first) = self.busy.peek_mut() {
+            if first.0 > t {
+                break;
+            }
+            PeekMut::pop(first);
+            self.idle += 1;
+        }
+        if self.idle > 0 {
+            self.idle -= 1;
+            self.busy.push(Reverse(t + service_ns));
+            return t;
+        }
+        let mut earliest = self.busy.peek_mut().expect("a node has at least one server");
+        let start = earliest.0;
         earliest.0 = start + service_ns;
         start
     }
@@ -102,7 +116,34 @@ struct OpState {
     start_ns: u64,
     stage: u32,
     /// Shard nodes its foreground stages visited (the scatter-gather width).
-    shards: smallvec::SmallVec<[u32; 8]>,
+    shards: NodeSet,
+}
+
+/// Distinct nodes of one tier: a bit each for the first 64, a list for the rest.
+#[derive(Default)]
+struct NodeSet {
+    low: u64,
+    high: smallvec::SmallVec<[u32; 4]>,
+}
+
+impl NodeSet {
+    #[inline]
+    fn insert(&mut self, node: u32) {
+        if node < 64 {
+            self.low |= 1 << node;
+        } else if !self.high.contains(&node) {
+            self.high.push(node);
+        }
+    }
+
+    fn len(&self) -> u32 {
+        self.low.count_ones() + self.high.len() as u32
+    }
+
+    fn clear(&mut self) {
+        self.low = 0;
+        self.high.clear();
+    }
 }
 
 /// What a run leaves behind: the recorder's figures and the service's final state.
@@ -302,7 +343,7 @@ impl<'s> Engine<'s> {
                     op: req.op,
                     start_ns: 0,
                     stage: 0,
-                    shards: smallvec::SmallVec::new(),
+                    shards: NodeSet::default(),
                 });
                 self.ops.len() as u32 - 1
             }
@@ -367,8 +408,8 @@ impl<'s> Engine<'s> {
                     Access::Read => (&cost.read, 0, v.bytes),
                     Access::Write => (&cost.write, v.bytes, 0),
                 };
-                if !background && v.tier == Tier::Shard && !shards.contains(&node) {
-                    shards.push(node);
+                if !background && v.tier == Tier::Shard {
+                    shards.insert(node);
                 }
                 let state = &mut nodes[tier][node as usize];
                 // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
@@ -426,7 +467,7 @@ impl<'s> Engine<'s> {
         let (op, start) = (st.op, st.start_ns);
         if st.stage == st.plan.foreground_stages() {
             self.recorder.record_op(op, start, t);
-            self.recorder.record_width(op, start, st.shards.len() as u32);
+            self.recorder.record_width(op, start, st.shards.len());
         }
         let st = &self.ops[slot as usize];
         if st.stage as usize == st.plan.stage_ends.len() {
