@@ -8,6 +8,7 @@
 pub mod ids;
 mod live;
 pub mod plan;
+mod warm;
 
 use rustc_hash::FxHashMap;
 use smallvec::{SmallVec, smallvec};

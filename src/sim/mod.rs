@@ -260,10 +260,14 @@ impl<'s> Engine<'s> {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
         self.hard_end = hard_end;
-        // The next arrival is generated when the previous one runs. The engine holds it beside
-        // the queue, with the sequence number it would have had there, and runs whichever of it
-        // and the queue's first event is earlier (ties by sequence, as in the queue).
-        let mut arrival = self.generator.next(end).map(|(t, req)| (t, self.queue.take_seq(), req));
+        // The next arrival takes its sequence number when the previous one runs. The engine
+        // holds it beside the queue, with the sequence number it would have had there, and runs
+        // whichever of it and the queue's first event is earlier (ties by sequence, as in the
+        // queue). The stream does not depend on the simulation, so the one after it is drawn
+        // already: both are announced to the service (`workload::warm`), whose memory is then
+        // fetched while the events before them run.
+        let mut ahead = self.generator.next(end);
+        let mut arrival = self.promote(&mut ahead, end);
         let mut events = 0u64;
         let window_start = self.scenario.warmup_ns;
         let mut baseline = None;
@@ -301,7 +305,7 @@ impl<'s> Engine<'s> {
                     if let Some((_, _, req)) = arrival.take() {
                         self.start(t, req);
                     }
-                    arrival = self.generator.next(end).map(|(t2, req)| (t2, self.queue.take_seq(), req));
+                    arrival = self.promote(&mut ahead, end);
                 }
                 Event::StageDone(op) => self.advance(t, op),
             }
@@ -331,6 +335,19 @@ impl<'s> Engine<'s> {
             events: events + self.finished_early,
             end_ns: self.now.max(self.latest_finish),
         }
+    }
+
+    /// Makes `ahead` the next arrival, with its sequence number, and draws the one after it.
+    fn promote(&mut self, ahead: &mut Option<(u64, Request)>, end: u64) -> Option<(u64, u32, Request)> {
+        let next = ahead.take().map(|(t, req)| (t, self.queue.take_seq(), req));
+        *ahead = self.generator.next(end);
+        if let Some((_, _, req)) = &next {
+            workload::warm(&self.service, req, true);
+        }
+        if let Some((_, req)) = ahead {
+            workload::warm(&self.service, req, false);
+        }
+        next
     }
 
     fn start(&mut self, t: u64, req: Request) {
