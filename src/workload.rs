@@ -144,6 +144,17 @@ pub fn execute(svc: &Service, t_ns: u64, req: &Request, plan: &mut Plan, out: &m
     }
 }
 
+/// Hints that `req` will run soon (see `service::warm`): `next` when it is the next arrival,
+/// else one further ahead. Changes nothing but what the processor's caches hold.
+pub fn warm(svc: &Service, req: &Request, next: bool) {
+    let home = req.op == Op::HomeTimeline;
+    if !next {
+        svc.warm_user(req.actor, home);
+    } else if home {
+        svc.warm_home_page(req.actor, req.page_size);
+    }
+}
+
 pub struct Generator {
     rng: Xoshiro256PlusPlus,
     pattern: Pattern,

@@ -8,6 +8,7 @@
 pub mod ids;
 mod live;
 pub mod plan;
+mod warm;
 
 use rustc_hash::FxHashMap;
 use smallvec::{SmallVec, smallvec};
@@ -196,35 +197,47 @@ struct UserState {
     removed_followers: Vec<u32>,
 }
 
-/// Counters of one cache layer.
+/// One node of a cache layer: its policy, and what it counted, under the node's lock (so that a
+/// lookup changes no shared counter of its own).
+struct CacheNode {
+    cache: Box<dyn Cache>,
+    /// Hits, misses and evictions here (`bytes` unused: the policy holds that).
+    counts: CacheStats,
+}
+
+impl CacheNode {
+    /// A lookup of `bytes` bytes hit or missed here.
+    #[inline]
+    fn count(&mut self, hit: bool, bytes: u64) {
+        let c = &mut self.counts;
+        if hit {
+            c.hits += 1;
+            c.hit_bytes += bytes;
+        } else {
+            c.misses += 1;
+            c.miss_bytes += bytes;
+        }
+    }
+}
+
+/// A cache layer: its nodes, and which of them are down.
 struct CacheLayer {
-    nodes: Vec<Mutex<Box<dyn Cache>>>,
+    nodes: Vec<Mutex<CacheNode>>,
     /// Nodes that are down (a fault): their keys miss and nothing is stored on them.
     down: Vec<AtomicBool>,
     spec: crate::scenario::CacheSpec,
-    hits: AtomicU64,
-    misses: AtomicU64,
-    hit_bytes: AtomicU64,
-    miss_bytes: AtomicU64,
-    evictions: AtomicU64,
 }
 
 impl CacheLayer {
     fn new(spec: &Option<crate::scenario::CacheSpec>) -> Option<CacheLayer> {
         let spec = spec.as_ref()?;
         let nodes = (0..spec.nodes)
-            .map(|_| strategy::cache::build(spec.policy, spec.capacity_per_node).map(Mutex::new))
+            .map(|_| {
+                let cache = strategy::cache::build(spec.policy, spec.capacity_per_node)?;
+                Some(Mutex::new(CacheNode { cache, counts: CacheStats::default() }))
+            })
             .collect::<Option<Vec<_>>>()?;
-        Some(CacheLayer {
-            nodes,
-            down: (0..spec.nodes).map(|_| AtomicBool::new(false)).collect(),
-            spec: spec.clone(),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            hit_bytes: AtomicU64::new(0),
-            miss_bytes: AtomicU64::new(0),
-            evictions: AtomicU64::new(0),
-        })
+        Some(CacheLayer { nodes, down: (0..spec.nodes).map(|_| AtomicBool::new(false)).collect(), spec: spec.clone() })
     }
 
     #[inline]
@@ -232,38 +245,40 @@ impl CacheLayer {
         bucket(mix(key ^ 0x9e37_79b9_7f4a_7c15), self.nodes.len() as u32)
     }
 
+    /// Whether node `n` is up.
+    #[inline]
+    fn is_up(&self, n: u32) -> bool {
+        !self.down[n as usize].load(Relaxed)
+    }
+
     /// The node of `key`, unless it is down.
     #[inline]
     fn live_node(&self, key: u64) -> Option<u32> {
         let n = self.node(key);
-        (!self.down[n as usize].load(Relaxed)).then_some(n)
+        self.is_up(n).then_some(n)
     }
 
     /// Looks up `key`, whose value is `bytes` long: its node (`None` when the node is down, so
     /// nothing is visited) and whether it hit. A down node counts as a miss.
     fn get(&self, key: u64, bytes: u64) -> (Option<u32>, bool) {
-        let node = self.live_node(key);
-        let hit = node.is_some_and(|n| lock(&self.nodes[n as usize]).get(key));
-        if hit {
-            self.hits.fetch_add(1, Relaxed);
-            self.hit_bytes.fetch_add(bytes, Relaxed);
-        } else {
-            self.misses.fetch_add(1, Relaxed);
-            self.miss_bytes.fetch_add(bytes, Relaxed);
-        }
-        (node, hit)
+        let n = self.node(key);
+        let mut node = lock(&self.nodes[n as usize]);
+        let up = self.is_up(n);
+        let hit = up && node.cache.get(key);
+        node.count(hit, bytes);
+        (up.then_some(n), hit)
     }
 
     fn contains(&self, key: u64) -> Option<u32> {
         let n = self.live_node(key)?;
-        lock(&self.nodes[n as usize]).contains(key).then_some(n)
+        lock(&self.nodes[n as usize]).cache.contains(key).then_some(n)
     }
 
     /// Stores `key`; returns the node, or `None` when it is down.
     fn insert(&self, key: u64, bytes: u64) -> Option<u32> {
         let n = self.live_node(key)?;
-        let ev = lock(&self.nodes[n as usize]).insert(key, bytes);
-        self.evictions.fetch_add(ev, Relaxed);
+        let mut node = lock(&self.nodes[n as usize]);
+        node.counts.evictions += node.cache.insert(key, bytes);
         Some(n)
     }
 
@@ -271,7 +286,7 @@ impl CacheLayer {
     fn flush(&self, first: u32, count: u32) {
         for n in first..first + count {
             if let Some(fresh) = strategy::cache::build(self.spec.policy, self.spec.capacity_per_node) {
-                *lock(&self.nodes[n as usize]) = fresh;
+                lock(&self.nodes[n as usize]).cache = fresh;
             }
         }
     }
@@ -282,15 +297,20 @@ impl CacheLayer {
         }
     }
 
+    /// The layer's counts: its nodes' summed.
     fn stats(&self) -> CacheStats {
-        CacheStats {
-            hits: self.hits.load(Relaxed),
-            misses: self.misses.load(Relaxed),
-            evictions: self.evictions.load(Relaxed),
-            bytes: self.nodes.iter().map(|n| lock(n).bytes()).sum(),
-            hit_bytes: self.hit_bytes.load(Relaxed),
-            miss_bytes: self.miss_bytes.load(Relaxed),
+        let mut total = CacheStats::default();
+        for node in &self.nodes {
+            let node = lock(node);
+            let c = &node.counts;
+            total.hits += c.hits;
+            total.misses += c.misses;
+            total.evictions += c.evictions;
+            total.hit_bytes += c.hit_bytes;
+            total.miss_bytes += c.miss_bytes;
+            total.bytes += node.cache.bytes();
         }
+        total
     }
 }
 
@@ -935,9 +955,12 @@ impl Service {
             self.pull_into(user, page, &mut candidates, plan);
         }
 
-        // Newest first. The entries come mostly in id order, which an ascending sort handles in
-        // one pass; an id determines its whole entry, so the order of equal ones is immaterial.
-        candidates.sort_unstable_by_key(|t| t.id);
+        // Newest first. The entries come mostly in id order, already sorted more often than not
+        // (then one pass checks it); an id determines its whole entry, so the order of equal ones
+        // is immaterial.
+        if !candidates.is_sorted_by_key(|t| t.id) {
+            candidates.sort_unstable_by_key(|t| t.id);
+        }
         candidates.dedup_by_key(|t| t.id);
         candidates.reverse();
         candidates.truncate(page);

@@ -22,6 +22,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use crate::metrics::Recorder;
 use crate::scenario::FaultKind;
@@ -47,10 +48,15 @@ impl TierCost {
     }
 }
 
-/// A node: when each server is next free (a min-heap, so the earliest is on top), and what the
-/// faults of the run do to it.
+/// A node: its idle servers and when each busy one is next free, and what the faults of the
+/// run do to it.
 struct NodeState {
-    free_at: BinaryHeap<Reverse<u64>>,
+    /// Servers free since before the latest arrival. Visits reach a node in time order, so any
+    /// of them would start the next visit on its arrival: which one it is does not matter.
+    idle: u32,
+    /// When each other server is next free (a min-heap, so the earliest is on top). At low
+    /// load it holds a few entries, where a heap of every server would be sifted in full.
+    busy: BinaryHeap<Reverse<u64>>,
     /// Finish times of the visits admitted and not yet done, kept only when a load-aware
     /// balancer needs the number outstanding.
     finishing: BinaryHeap<Reverse<u64>>,
@@ -62,19 +68,27 @@ struct NodeState {
 
 impl NodeState {
     fn new(servers: u32) -> NodeState {
-        NodeState {
-            free_at: (0..servers.max(1)).map(|_| Reverse(0)).collect(),
-            finishing: BinaryHeap::new(),
-            down: 0,
-            slow: 1.0,
-        }
+        NodeState { idle: servers.max(1), busy: BinaryHeap::new(), finishing: BinaryHeap::new(), down: 0, slow: 1.0 }
     }
 
-    /// A visit arriving at `t` needing `service_ns`: returns when it starts.
+    /// A visit arriving at `t` needing `service_ns`: returns when it starts, on the server that
+    /// frees first (at once if one is idle).
     #[inline]
     fn admit(&mut self, t: u64, service_ns: u64) -> u64 {
-        let mut earliest = self.free_at.peek_mut().expect("a node has at least one server");
-        let start = earliest.0.max(t);
+        while let Some(first) = self.busy.peek_mut() {
+            if first.0 > t {
+                break;
+            }
+            PeekMut::pop(first);
+            self.idle += 1;
+        }
+        if self.idle > 0 {
+            self.idle -= 1;
+            self.busy.push(Reverse(t + service_ns));
+            return t;
+        }
+        let mut earliest = self.busy.peek_mut().expect("a node has at least one server");
+        let start = earliest.0;
         earliest.0 = start + service_ns;
         start
     }
@@ -102,7 +116,34 @@ struct OpState {
     start_ns: u64,
     stage: u32,
     /// Shard nodes its foreground stages visited (the scatter-gather width).
-    shards: smallvec::SmallVec<[u32; 8]>,
+    shards: NodeSet,
+}
+
+/// Distinct nodes of one tier: a bit each for the first 64, a list for the rest.
+#[derive(Default)]
+struct NodeSet {
+    low: u64,
+    high: smallvec::SmallVec<[u32; 4]>,
+}
+
+impl NodeSet {
+    #[inline]
+    fn insert(&mut self, node: u32) {
+        if node < 64 {
+            self.low |= 1 << node;
+        } else if !self.high.contains(&node) {
+            self.high.push(node);
+        }
+    }
+
+    fn len(&self) -> u32 {
+        self.low.count_ones() + self.high.len() as u32
+    }
+
+    fn clear(&mut self) {
+        self.low = 0;
+        self.high.clear();
+    }
 }
 
 /// What a run leaves behind: the recorder's figures and the service's final state.
@@ -127,6 +168,8 @@ pub struct Engine<'s> {
     /// Per tier (`Tier::index`).
     costs: [Option<TierCost>; Tier::ALL.len()],
     nodes: [Vec<NodeState>; Tier::ALL.len()],
+    /// Per tier: how many of its nodes are down now.
+    nodes_down: [u32; Tier::ALL.len()],
     ops: Vec<OpState>,
     free_ops: Vec<u32>,
     queue: EventQueue,
@@ -177,6 +220,7 @@ impl<'s> Engine<'s> {
             rng: Xoshiro256PlusPlus::seed_from_u64(workload::stream_seed(scenario.seed, "service-times")),
             costs,
             nodes,
+            nodes_down: [0; Tier::ALL.len()],
             ops: Vec::new(),
             free_ops: Vec::new(),
             queue: EventQueue::default(),
@@ -216,10 +260,14 @@ impl<'s> Engine<'s> {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
         self.hard_end = hard_end;
-        // The next arrival is generated when the previous one runs. The engine holds it beside
-        // the queue, with the sequence number it would have had there, and runs whichever of it
-        // and the queue's first event is earlier (ties by sequence, as in the queue).
-        let mut arrival = self.generator.next(end).map(|(t, req)| (t, self.queue.take_seq(), req));
+        // The next arrival takes its sequence number when the previous one runs. The engine
+        // holds it beside the queue, with the sequence number it would have had there, and runs
+        // whichever of it and the queue's first event is earlier (ties by sequence, as in the
+        // queue). The stream does not depend on the simulation, so the one after it is drawn
+        // already: both are announced to the service (`workload::warm`), whose memory is then
+        // fetched while the events before them run.
+        let mut ahead = self.generator.next(end);
+        let mut arrival = self.promote(&mut ahead, end);
         let mut events = 0u64;
         let window_start = self.scenario.warmup_ns;
         let mut baseline = None;
@@ -257,7 +305,7 @@ impl<'s> Engine<'s> {
                     if let Some((_, _, req)) = arrival.take() {
                         self.start(t, req);
                     }
-                    arrival = self.generator.next(end).map(|(t2, req)| (t2, self.queue.take_seq(), req));
+                    arrival = self.promote(&mut ahead, end);
                 }
                 Event::StageDone(op) => self.advance(t, op),
             }
@@ -289,6 +337,19 @@ impl<'s> Engine<'s> {
         }
     }
 
+    /// Makes `ahead` the next arrival, with its sequence number, and draws the one after it.
+    fn promote(&mut self, ahead: &mut Option<(u64, Request)>, end: u64) -> Option<(u64, u32, Request)> {
+        let next = ahead.take().map(|(t, req)| (t, self.queue.take_seq(), req));
+        *ahead = self.generator.next(end);
+        if let Some((_, _, req)) = &next {
+            workload::warm(&self.service, req, true);
+        }
+        if let Some((_, req)) = ahead {
+            workload::warm(&self.service, req, false);
+        }
+        next
+    }
+
     fn start(&mut self, t: u64, req: Request) {
         self.requests += 1;
         let slot = match self.free_ops.pop() {
@@ -299,7 +360,7 @@ impl<'s> Engine<'s> {
                     op: req.op,
                     start_ns: 0,
                     stage: 0,
-                    shards: smallvec::SmallVec::new(),
+                    shards: NodeSet::default(),
                 });
                 self.ops.len() as u32 - 1
             }
@@ -327,7 +388,7 @@ impl<'s> Engine<'s> {
             let interval = self.recorder.interval_of(t);
             let (has_network, rtt_ns, ns_per_byte) = (self.has_network, self.rtt_ns, self.ns_per_byte);
             let (track, replication, scenario) = (self.track_load, self.shard_replication, self.scenario);
-            let Engine { ops, costs, nodes, rng, recorder, balancers, free_ops, .. } = self;
+            let Engine { ops, costs, nodes, nodes_down, rng, recorder, balancers, free_ops, .. } = self;
             let OpState { plan, op, start_ns, stage, shards } = &mut ops[slot as usize];
             let stage = *stage as usize;
             let ends = &plan.stage_ends;
@@ -337,7 +398,8 @@ impl<'s> Engine<'s> {
             let mut stage_end = t;
             for v in &plan.visits[from..ends[stage] as usize] {
                 let tier = v.tier.index();
-                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], track, scenario, t, v) else {
+                let all_live = nodes_down[tier] == 0;
+                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], all_live, track, scenario, t, v) else {
                     // Nowhere to go. A cache node that went down after the plan was made: its
                     // visit is a miss. A write to one replica of several is lost to that replica
                     // only; background work is dropped; a request fails.
@@ -363,8 +425,8 @@ impl<'s> Engine<'s> {
                     Access::Read => (&cost.read, 0, v.bytes),
                     Access::Write => (&cost.write, v.bytes, 0),
                 };
-                if !background && v.tier == Tier::Shard && !shards.contains(&node) {
-                    shards.push(node);
+                if !background && v.tier == Tier::Shard {
+                    shards.insert(node);
                 }
                 let state = &mut nodes[tier][node as usize];
                 // A heavy-tailed draw is held to a year, so that clock arithmetic cannot overflow.
@@ -422,7 +484,7 @@ impl<'s> Engine<'s> {
         let (op, start) = (st.op, st.start_ns);
         if st.stage == st.plan.foreground_stages() {
             self.recorder.record_op(op, start, t);
-            self.recorder.record_width(op, start, st.shards.len() as u32);
+            self.recorder.record_width(op, start, st.shards.len());
         }
         let st = &self.ops[slot as usize];
         if st.stage as usize == st.plan.stage_ends.len() {
@@ -438,10 +500,12 @@ impl<'s> Engine<'s> {
 }
 
 /// The node of `nodes` (one tier's) that serves `v` at `t`, or `None` when every candidate is
-/// down. A group's balancer is made on its first use, with a seed of its own.
+/// down (`all_live`: no node of the tier is). A group's balancer is made on its first use, with
+/// a seed of its own.
 fn choose(
     nodes: &mut [NodeState],
     balancers: &mut [Option<Box<dyn Balancer>>],
+    all_live: bool,
     track_load: bool,
     scenario: &Scenario,
     t: u64,
@@ -466,6 +530,9 @@ fn choose(
                     workload::stream_seed(scenario.seed, "balance") ^ strategy::mix(group),
                 )
             });
+            if all_live && !track_load {
+                return Some(candidate(balancer.pick_all_live(choices)));
+            }
             let mut load = |i: u32| {
                 let node = &mut nodes[candidate(i) as usize];
                 if node.down > 0 {
@@ -496,6 +563,10 @@ impl Engine<'_> {
                         node.down += 1;
                     } else {
                         node.down -= 1;
+                    }
+                    if was_down != (node.down > 0) {
+                        let down = &mut self.nodes_down[f.tier.index()];
+                        *down = if was_down { *down - 1 } else { *down + 1 };
                     }
                     if cache && was_down != (node.down > 0) {
                         self.service.set_cache_down(f.tier, n, 1, node.down > 0);

@@ -12,8 +12,14 @@ use super::BalanceKind;
 pub type Load<'a> = &'a mut dyn FnMut(u32) -> Option<u32>;
 
 pub trait Balancer: Send {
-    /// A live candidate in 0..n, or `None` when every candidate is down.
+    /// A live candidate in 0..n, or `None` when every candidate is down. A balancer serves one
+    /// group of nodes, so `n` is the same on every call.
     fn pick(&mut self, n: u32, load: Load) -> Option<u32>;
+    /// As `pick` when every candidate is live and their loads are not asked for (the engine's
+    /// common case, so a policy can skip asking).
+    fn pick_all_live(&mut self, n: u32) -> u32 {
+        self.pick(n, &mut |_| Some(0)).unwrap_or(0)
+    }
     /// Whether `pick` looks at outstanding visits (the engine only tracks them then).
     fn needs_load(&self) -> bool {
         false
@@ -23,15 +29,38 @@ pub trait Balancer: Send {
 /// Each visit to the next live node in turn.
 #[derive(Default)]
 pub struct RoundRobin {
-    next: u64,
+    next: Turn,
 }
 
 impl Balancer for RoundRobin {
     fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
-        let start = (self.next % n as u64) as u32;
-        self.next += 1;
-        (0..n).map(|k| (start + k) % n).find(|&i| load(i).is_some())
+        around(self.next.take(n), n).find(|&i| load(i).is_some())
     }
+
+    fn pick_all_live(&mut self, n: u32) -> u32 {
+        self.next.take(n)
+    }
+}
+
+/// Where the next pick of a group starts: the picks so far modulo the group's size `n` (the
+/// same on every pick), kept wrapped so that a pick needs no division.
+#[derive(Default)]
+struct Turn(u32);
+
+impl Turn {
+    /// This pick's start, in 0..n; moves on for the next pick.
+    #[inline]
+    fn take(&mut self, n: u32) -> u32 {
+        let start = if self.0 < n { self.0 } else { self.0 % n };
+        self.0 = if start + 1 == n { 0 } else { start + 1 };
+        start
+    }
+}
+
+/// The candidates 0..n in turn from `start`, wrapping around.
+#[inline]
+fn around(start: u32, n: u32) -> impl Iterator<Item = u32> {
+    (start..n).chain(0..start)
 }
 
 /// A live node uniformly at random.
@@ -54,15 +83,13 @@ impl Balancer for Random {
 /// point that moves on each pick, so equal nodes share the load.
 #[derive(Default)]
 pub struct LeastOutstanding {
-    next: u64,
+    next: Turn,
 }
 
 impl Balancer for LeastOutstanding {
     fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
-        let start = (self.next % n as u64) as u32;
-        self.next += 1;
         let mut best: Option<(u32, u32)> = None;
-        for i in (0..n).map(|k| (start + k) % n) {
+        for i in around(self.next.take(n), n) {
             if let Some(l) = load(i)
                 && best.is_none_or(|(_, b)| l < b)
             {
@@ -150,6 +177,9 @@ mod tests {
         // The counter stands at 7: starts 1 (down, so 2), 2, 0, 1 (down, so 2).
         assert_eq!(picks, [2, 2, 0, 2]);
         assert_eq!(b.pick(3, &mut |_| None), None);
+        // The counter stands at 12: all live, the picks go on from 0 as `pick`'s would.
+        let picks: Vec<u32> = (0..4).map(|_| b.pick_all_live(3)).collect();
+        assert_eq!(picks, [0, 1, 2, 0]);
     }
 
     #[test]

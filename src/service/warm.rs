@@ -1,0 +1,56 @@
+//! Hints that a request is coming: the engine knows its next arrivals before it runs them (the
+//! operation stream does not depend on the simulation), and a simulated request mostly waits
+//! on memory, above all for the newest entries of a home timeline (a random user's, far from
+//! any cache). A hint asks the processor to start loading what the request will read, so the
+//! load overlaps the events that run before it. Hints change no state and no result; where the
+//! processor has no prefetch instruction they do nothing.
+
+use super::{Service, lock};
+
+impl Service {
+    /// A request by `user` is coming soon: fetch the lock and header of the state it reads
+    /// first (its home timeline for a home-timeline read, else its user record).
+    pub fn warm_user(&self, user: u32, home: bool) {
+        if home {
+            if let Some(h) = self.homes.get(user as usize) {
+                prefetch(h);
+            }
+        } else if let Some(u) = self.users.get(user as usize) {
+            prefetch(u);
+        }
+    }
+
+    /// A home-timeline read of `page` entries by `user` is next: fetch those entries (the lock
+    /// and header should be cached already, see [`Service::warm_user`]).
+    pub fn warm_home_page(&self, user: u32, page: u32) {
+        let Some(home) = self.homes.get(user as usize) else { return };
+        let home = lock(home);
+        let (older, newer) = home.as_slices();
+        let page = page as usize;
+        let (first, second) = if newer.len() >= page {
+            (&newer[newer.len() - page..], &[][..])
+        } else {
+            (&older[older.len().saturating_sub(page - newer.len())..], newer)
+        };
+        // Four 16-byte entries to a 64-byte cache line.
+        for entries in [first, second] {
+            for line in entries.chunks(4) {
+                prefetch(line.as_ptr());
+            }
+        }
+    }
+}
+
+/// Asks the processor to bring the cache line holding `p` into its caches.
+#[inline]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `_mm_prefetch` needs SSE, which every x86_64 processor has. A prefetch is a hint:
+    // it reads nothing the program sees and never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
