@@ -778,10 +778,16 @@ impl Service {
                 }
             }
         }
-        // Each author's record once per page, with the tweet reads.
+        // Each author's record once per page, with the tweet reads, in order of first
+        // appearance (the order the user cache sees them). A 256-bit filter of the authors
+        // seen answers most "new author?" questions without scanning the list.
         let mut authors: SmallVec<[u32; 32]> = SmallVec::new();
+        let mut seen = [0u64; 4];
         for t in page {
-            if !authors.contains(&t.author) {
+            let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+            if seen[word] & mask == 0 || !authors.contains(&t.author) {
+                seen[word] |= mask;
                 authors.push(t.author);
             }
         }
@@ -817,6 +823,9 @@ impl Service {
     /// The images of a page, as the client fetches them after the response: from the image
     /// cache (a CDN edge) if there is one, the misses from the blob tier and filled back.
     fn view_images(&self, page: &[TweetRef], plan: &mut Plan) {
+        if !page.iter().any(TweetRef::has_image) {
+            return;
+        }
         let blob = self.topology.blob;
         let mut per_blob = PageTally::new(blob as usize);
         let mut reads = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.nodes.len()));
