@@ -450,8 +450,8 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
     let mut caches = BTreeMap::new();
     let b = facts.baseline;
     for (layer, stats, before, spec) in [
-        ("timeline", svc.timeline_cache_stats(), b.timeline_cache, &s.system.timeline_cache),
-        ("tweet", svc.tweet_cache_stats(), b.tweet_cache, &s.system.tweet_cache),
+        ("timeline", svc.cache_stats(Tier::TimelineCache), b.timeline_cache, &s.system.timeline_cache),
+        ("tweet", svc.cache_stats(Tier::TweetCache), b.tweet_cache, &s.system.tweet_cache),
         ("user", svc.cache_stats(Tier::UserCache), b.user_cache, &s.system.user_cache),
         ("image", svc.cache_stats(Tier::ImageCache), b.image_cache, &s.system.image_cache),
     ] {

@@ -637,6 +637,12 @@ impl Service {
         ids::worker(id) as usize & (self.tweets.len() - 1)
     }
 
+    /// The blob node that stores the image of tweet `id`.
+    #[inline]
+    fn blob_node(&self, id: u64) -> u32 {
+        bucket(mix(id), self.topology.blob)
+    }
+
     fn tweet(&self, id: u64) -> Option<Tweet> {
         let stripe = self.stripe(id);
         let store = lock(&self.tweets[stripe]);
@@ -667,7 +673,7 @@ impl Service {
         };
         let id = entry.id;
         if image_bytes > 0 {
-            let node = bucket(mix(id), self.topology.blob);
+            let node = self.blob_node(id);
             plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
             plan.end_stage();
             self.images.fetch_add(image_bytes as u64, Relaxed);
@@ -826,14 +832,11 @@ impl Service {
         if !page.iter().any(TweetRef::has_image) {
             return;
         }
-        let blob = self.topology.blob;
-        let mut per_blob = PageTally::new(blob as usize);
+        let mut per_blob = PageTally::new(self.topology.blob as usize);
         let mut reads = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.nodes.len()));
         let mut fills = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.nodes.len()));
-        let mut any = false;
         for t in page.iter().filter(|t| t.has_image()) {
-            let Some(image) = self.tweet(t.id).map(|r| r.image as u64).filter(|&b| b > 0) else { continue };
-            any = true;
+            let Some(image) = self.tweet(t.id).map(|r| r.image as u64) else { continue };
             let hit = match &self.image_cache {
                 Some(cache) => {
                     let (node, hit) = cache.get(t.id, image);
@@ -848,11 +851,8 @@ impl Service {
                 None => false,
             };
             if !hit {
-                per_blob.add(bucket(mix(t.id), blob), image);
+                per_blob.add(self.blob_node(t.id), image);
             }
-        }
-        if !any {
-            return;
         }
         reads.for_each(|node, k, bytes| plan.visit(Tier::ImageCache, node, Access::Read, k, bytes));
         per_blob.for_each(|node, k, bytes| plan.visit(Tier::Blob, node, Access::Read, k, bytes));
@@ -885,18 +885,13 @@ impl Service {
         if let Some(cache) = &self.tweet_cache
             && !fills.tweets.is_empty()
         {
-            let mut per_node: Tally<(u32, u64)> = smallvec![(0, 0); cache.nodes.len()];
+            let mut per_node = PageTally::new(cache.nodes.len());
             for &(id, bytes) in &fills.tweets {
                 if let Some(n) = cache.insert(id, bytes) {
-                    per_node[n as usize].0 += 1;
-                    per_node[n as usize].1 += bytes;
+                    per_node.add(n, bytes);
                 }
             }
-            for (node, &(k, bytes)) in per_node.iter().enumerate() {
-                if k > 0 {
-                    plan.visit(Tier::TweetCache, node as u32, Access::Write, k, bytes);
-                }
-            }
+            per_node.for_each(|node, k, bytes| plan.visit(Tier::TweetCache, node, Access::Write, k, bytes));
         }
         if let Some(cache) = &self.user_cache
             && !fills.users.is_empty()
@@ -1322,24 +1317,16 @@ impl Service {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             counts: self.counts(),
-            timeline_cache: self.timeline_cache_stats(),
-            tweet_cache: self.tweet_cache_stats(),
+            timeline_cache: self.cache_stats(Tier::TimelineCache),
+            tweet_cache: self.cache_stats(Tier::TweetCache),
             user_cache: self.cache_stats(Tier::UserCache),
             image_cache: self.cache_stats(Tier::ImageCache),
         }
     }
 
-    pub fn timeline_cache_stats(&self) -> Option<CacheStats> {
-        self.timeline_cache.as_ref().map(|c| c.stats())
-    }
-
     /// The counters of the cache layer of `tier` (`None` without one).
     pub fn cache_stats(&self, tier: Tier) -> Option<CacheStats> {
         self.cache_layer(tier).map(|c| c.stats())
-    }
-
-    pub fn tweet_cache_stats(&self) -> Option<CacheStats> {
-        self.tweet_cache.as_ref().map(|c| c.stats())
     }
 }
 
