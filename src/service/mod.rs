@@ -269,9 +269,34 @@ impl CacheLayer {
         (up.then_some(n), hit)
     }
 
-    fn contains(&self, key: u64) -> Option<u32> {
-        let n = self.live_node(key)?;
-        lock(&self.nodes[n as usize]).cache.contains(key).then_some(n)
+    /// Counts, per node, how many of `keys` it is up and holds (`per_node[n]`), without
+    /// touching what the policies keep. The keys are grouped by node first, so that each node
+    /// is locked once rather than once per key (a fan-out checks every follower).
+    fn count_held(&self, keys: &[u32], per_node: &mut [u32]) {
+        let nodes = self.nodes.len();
+        let node_of: Vec<u32> = keys.iter().map(|&k| self.node(k as u64)).collect();
+        // A counting sort of the keys by node, each node's keys in their given order.
+        let mut start = vec![0usize; nodes + 1];
+        for &n in &node_of {
+            start[n as usize + 1] += 1;
+        }
+        for n in 0..nodes {
+            start[n + 1] += start[n];
+        }
+        let mut next = start.clone();
+        let mut grouped = vec![0u32; keys.len()];
+        for (&k, &n) in keys.iter().zip(&node_of) {
+            grouped[next[n as usize]] = k;
+            next[n as usize] += 1;
+        }
+        for n in 0..nodes {
+            let group = &grouped[start[n]..start[n + 1]];
+            if group.is_empty() || !self.is_up(n as u32) {
+                continue;
+            }
+            let node = lock(&self.nodes[n]);
+            per_node[n] += group.iter().filter(|&&k| node.cache.contains(k as u64)).count() as u32;
+        }
     }
 
     /// Stores `key`; returns the node, or `None` when it is down.
@@ -725,10 +750,9 @@ impl Service {
                 } else {
                     grown[shard] += 1;
                 }
-                drop(home);
-                if let Some(n) = self.timeline_cache.as_ref().and_then(|c| c.contains(f as u64)) {
-                    per_cache[n as usize] += 1;
-                }
+            }
+            if let Some(cache) = &self.timeline_cache {
+                cache.count_held(&followers, &mut per_cache);
             }
             for (shard, &k) in per_shard.iter().enumerate() {
                 if k > 0 {

@@ -225,6 +225,57 @@ fn user_records_and_images_through_their_caches() {
     assert_eq!(stats(Tier::ImageCache), Some((1, 1)));
 }
 
+/// A push writes the new entry into each recipient's cached timeline, on the node holding it:
+/// one visit per node with as many items as it holds recipients; recipients whose timelines
+/// are not cached, or whose node is down, cost the cache nothing.
+#[test]
+fn a_push_updates_the_cached_timelines_it_reaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let caches = "  caches:\n    timeline: { policy: lru, nodes: 2, capacity_per_node: 1MB }\n";
+    let s = scenario_with(dir.path(), "push", caches);
+    let svc = service(&s);
+    let mut plan = Plan::default();
+    let mut out = Vec::new();
+    // Users 0 and 3 (followers of 1) read their timelines, which fills the cache; user 2
+    // (also a follower of 1) never reads, so its timeline is not cached.
+    let mut node_of = [0u32; 4];
+    for u in [0, 3] {
+        svc.home_timeline(u, 2, &mut plan, &mut out);
+        let visits: Vec<_> = plan.stages().flat_map(|(v, _)| v.to_vec()).collect();
+        let read = visits.iter().find(|v| v.tier == Tier::TimelineCache && v.access == Access::Read).unwrap();
+        node_of[u as usize] = read.node;
+    }
+    let expected = |nodes: &[u32]| {
+        let mut per_node = std::collections::BTreeMap::new();
+        for &n in nodes {
+            *per_node.entry(n).or_insert(0u32) += 1;
+        }
+        per_node.into_iter().map(|(n, k)| (n, k, k as u64 * 20)).collect::<Vec<_>>()
+    };
+    let cache_writes = |plan: &Plan| -> Vec<(u32, u32, u64)> {
+        let bg: Vec<_> = plan.stages().filter(|(_, bg)| *bg).flat_map(|(v, _)| v.to_vec()).collect();
+        bg.iter().filter(|v| v.tier == Tier::TimelineCache).map(|v| (v.node, v.items, v.bytes)).collect()
+    };
+
+    svc.post_tweet(1000, 1, 100, 0, &mut plan);
+    assert_eq!(plan.deliveries, 3);
+    assert_eq!(cache_writes(&plan), expected(&[node_of[0], node_of[3]]));
+
+    // With user 0's node down, only user 3's entry reaches the cache (if on the other node).
+    svc.set_cache_down(Tier::TimelineCache, node_of[0], 1, true);
+    svc.post_tweet(2000, 1, 100, 0, &mut plan);
+    let live: Vec<u32> = [node_of[3]].into_iter().filter(|&n| n != node_of[0]).collect();
+    assert_eq!(cache_writes(&plan), expected(&live));
+    // The node comes back empty: its recipients cost the cache nothing until they read again.
+    svc.set_cache_down(Tier::TimelineCache, node_of[0], 1, false);
+    svc.post_tweet(3000, 1, 100, 0, &mut plan);
+    assert_eq!(cache_writes(&plan), expected(&live));
+    svc.home_timeline(0, 2, &mut plan, &mut out);
+    svc.home_timeline(3, 2, &mut plan, &mut out);
+    svc.post_tweet(4000, 1, 100, 0, &mut plan);
+    assert_eq!(cache_writes(&plan), expected(&[node_of[0], node_of[3]]));
+}
+
 #[test]
 fn a_whole_run_reconciles_deliveries_with_the_graph() {
     let dir = tempfile::tempdir().unwrap();
