@@ -63,17 +63,23 @@ impl PageTally {
 
     #[inline(always)]
     fn add(&mut self, index: u32, bytes: u64) {
+        self.add_n(index, 1, bytes);
+    }
+
+    /// Adds `items` items of `bytes` bytes in all.
+    #[inline(always)]
+    fn add_n(&mut self, index: u32, items: u32, bytes: u64) {
         let i = index as usize;
         if i < self.dense {
-            self.items[i] += 1;
+            self.items[i] += items;
             self.bytes[i] += bytes;
         } else {
             match self.sparse.iter_mut().find(|e| e.0 == index) {
                 Some(e) => {
-                    e.1 += 1;
+                    e.1 += items;
                     e.2 += bytes;
                 }
-                None => self.sparse.push((index, 1, bytes)),
+                None => self.sparse.push((index, items, bytes)),
             }
         }
     }
@@ -90,6 +96,43 @@ impl PageTally {
         for &(i, k, bytes) in self.sparse.iter() {
             f(i, k, bytes);
         }
+    }
+}
+
+/// One author of a page: how many of its tweets are theirs, and their bytes.
+struct PageAuthor {
+    user: u32,
+    tweets: u32,
+    bytes: u64,
+}
+
+/// The distinct authors of a page, in order of first appearance.
+struct PageAuthors {
+    list: SmallVec<[PageAuthor; 32]>,
+}
+
+impl PageAuthors {
+    fn of(page: &[TweetRef]) -> PageAuthors {
+        let mut list: SmallVec<[PageAuthor; 32]> = SmallVec::new();
+        // A 256-bit filter of the authors seen answers most "new author?" questions without
+        // scanning the list.
+        let mut seen = [0u64; 4];
+        for t in page {
+            let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+            let known = if seen[word] & mask == 0 { None } else { list.iter_mut().position(|a| a.user == t.author) };
+            match known {
+                Some(i) => {
+                    list[i].tweets += 1;
+                    list[i].bytes += t.bytes();
+                }
+                None => {
+                    seen[word] |= mask;
+                    list.push(PageAuthor { user: t.author, tweets: 1, bytes: t.bytes() });
+                }
+            }
+        }
+        PageAuthors { list }
     }
 }
 
@@ -782,13 +825,17 @@ impl Service {
     fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Fills) -> u64 {
         // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
         let mut per_shard = PageTally::new(self.topology.shards as usize);
-        let mut response = 0;
+        let authors = PageAuthors::of(page);
+        let mut response = authors.list.iter().map(|a| a.bytes).sum::<u64>();
+        response += authors.list.len() as u64 * USER_RECORD_BYTES;
+        // Without a tweet cache every tweet is read from its shard; when tweets live on their
+        // author's shard, that is found once per author, below, for the tweets and the record.
+        let tweets_by_author = self.tweet_cache.is_none() && self.partitioner.tweets_with_author();
         match &self.tweet_cache {
             Some(cache) => {
                 let mut per_node = PageTally::new(cache.nodes.len());
                 self.in_stripe_order(page, |t| {
                     let bytes = t.bytes();
-                    response += bytes;
                     let (node, hit) = cache.get(t.id, bytes);
                     if let Some(node) = node {
                         per_node.add(node, if hit { bytes } else { 0 });
@@ -800,48 +847,41 @@ impl Service {
                 });
                 per_node.for_each(|node, k, bytes| plan.visit(Tier::TweetCache, node, Access::Read, k, bytes));
             }
+            None if tweets_by_author => {}
             None => {
                 for t in page {
-                    let bytes = t.bytes();
-                    response += bytes;
-                    per_shard.add(self.partitioner.tweet_shard(t.id, t.author), bytes);
+                    per_shard.add(self.partitioner.tweet_shard(t.id, t.author), t.bytes());
                 }
             }
         }
         // Each author's record once per page, with the tweet reads, in order of first
-        // appearance (the order the user cache sees them). A 256-bit filter of the authors
-        // seen answers most "new author?" questions without scanning the list.
-        let mut authors: SmallVec<[u32; 32]> = SmallVec::new();
-        let mut seen = [0u64; 4];
-        for t in page {
-            let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
-            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-            if seen[word] & mask == 0 || !authors.contains(&t.author) {
-                seen[word] |= mask;
-                authors.push(t.author);
+        // appearance (the order the user cache sees them).
+        let mut user_nodes = self.user_cache.as_ref().map(|c| PageTally::new(c.nodes.len()));
+        for a in &authors.list {
+            let shard = tweets_by_author.then(|| self.partitioner.user_shard(a.user));
+            if let Some(shard) = shard {
+                per_shard.add_n(shard, a.tweets, a.bytes);
             }
-        }
-        response += authors.len() as u64 * USER_RECORD_BYTES;
-        match &self.user_cache {
-            Some(cache) => {
-                let mut per_node = PageTally::new(cache.nodes.len());
-                for &a in &authors {
-                    let (node, hit) = cache.get(a as u64, USER_RECORD_BYTES);
+            let record_missed = match (&self.user_cache, &mut user_nodes) {
+                (Some(cache), Some(per_node)) => {
+                    let (node, hit) = cache.get(a.user as u64, USER_RECORD_BYTES);
                     if let Some(node) = node {
                         per_node.add(node, if hit { USER_RECORD_BYTES } else { 0 });
                     }
                     if !hit {
-                        per_shard.add(self.partitioner.user_shard(a), USER_RECORD_BYTES);
-                        fills.users.push(a);
+                        fills.users.push(a.user);
                     }
+                    !hit
                 }
-                per_node.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Read, k, bytes));
+                _ => true,
+            };
+            if record_missed {
+                let shard = shard.unwrap_or_else(|| self.partitioner.user_shard(a.user));
+                per_shard.add(shard, USER_RECORD_BYTES);
             }
-            None => {
-                for &a in &authors {
-                    per_shard.add(self.partitioner.user_shard(a), USER_RECORD_BYTES);
-                }
-            }
+        }
+        if let Some(per_node) = &mut user_nodes {
+            per_node.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Read, k, bytes));
         }
         // The cache lookups (if any) are one stage; the shard reads of the misses the next.
         plan.end_stage();
@@ -1063,7 +1103,8 @@ impl Service {
         // The page's one author's record lives on the same shard: one read for all of it.
         let colocated = self.tweet_cache.is_none()
             && self.user_cache.is_none()
-            && page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard);
+            && (self.partitioner.tweets_with_author()
+                || page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard));
         let mut fills = Fills::default();
         let response = if colocated {
             let author = if page.is_empty() { 0 } else { USER_RECORD_BYTES };

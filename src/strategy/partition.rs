@@ -13,6 +13,11 @@ pub trait Partitioner: Send + Sync {
     /// The shard holding a tweet's body and like count.
     fn tweet_shard(&self, tweet: u64, author: u32) -> u32;
     fn shards(&self) -> u32;
+    /// Whether every tweet is on its author's shard (`tweet_shard(t, a) == user_shard(a)` for
+    /// all t), so that a page's shards are found once per author rather than once per tweet.
+    fn tweets_with_author(&self) -> bool {
+        false
+    }
 }
 
 /// All of a user's data, tweets included, on the shard of hash(user).
@@ -31,6 +36,9 @@ impl Partitioner for UserHash {
     }
     fn shards(&self) -> u32 {
         self.shards
+    }
+    fn tweets_with_author(&self) -> bool {
+        true
     }
 }
 
@@ -89,6 +97,9 @@ impl Partitioner for ConsistentHash {
     }
     fn shards(&self) -> u32 {
         self.shards
+    }
+    fn tweets_with_author(&self) -> bool {
+        true
     }
 }
 
@@ -256,6 +267,24 @@ mod tests {
         let (_, tw) = moved_fraction(&t4, &t5, 0, &tweets);
         // Buckets 0..4 keep their shard (b mod 4 == b mod 5 for b < 4): 4 of 20 stay.
         assert_eq!(tw, 16.0 / 20.0);
+    }
+
+    /// `tweets_with_author` is what each partitioner does: true exactly when no tweet of a
+    /// sample (many authors, ids over several days) is off its author's shard.
+    #[test]
+    fn tweets_with_author_says_what_each_partitioner_does() {
+        use PartitionKind::*;
+        let hour = 3_600_000;
+        for kind in [UserHash, TweetHash, ConsistentHash, TimeRange, UserTime] {
+            let p = of_kind(kind, 8, 100);
+            let off = (0..2000u32)
+                .filter(|&a| {
+                    let tweet = id_at(a as u64 * 7 * hour / 100 + a as u64) | ((a as u64 % 1024) << ids::SEQUENCE_BITS);
+                    p.tweet_shard(tweet, a) != p.user_shard(a)
+                })
+                .count();
+            assert_eq!(p.tweets_with_author(), off == 0, "{kind:?}: {off} of 2000 tweets off their author's shard");
+        }
     }
 
     #[test]
