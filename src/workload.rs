@@ -219,7 +219,7 @@ impl Generator {
             return None;
         }
         loop {
-            let gap = -(1.0 - self.rng.random::<f64>()).ln() / self.total_max * 1e9;
+            let gap = self.rng.sample::<f64, _>(rand_distr::Exp1) / self.total_max * 1e9;
             self.now_ns += gap;
             if self.now_ns >= end_ns as f64 {
                 return None;

@@ -60,7 +60,7 @@ impl Dist {
         match *self {
             Dist::Constant { value } => value,
             Dist::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
-            Dist::Exponential { mean } => -mean * (1.0 - rng.random::<f64>()).ln(),
+            Dist::Exponential { mean } => mean * rng.sample::<f64, _>(rand_distr::Exp1),
             Dist::Lognormal { mu, sigma } => {
                 let z: f64 = rng.sample(rand_distr::StandardNormal);
                 (mu + sigma * z).exp()
