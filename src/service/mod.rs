@@ -106,33 +106,26 @@ struct PageAuthor {
     bytes: u64,
 }
 
-/// The distinct authors of a page, in order of first appearance.
-struct PageAuthors {
-    list: SmallVec<[PageAuthor; 32]>,
-}
-
-impl PageAuthors {
-    fn of(page: &[TweetRef]) -> PageAuthors {
-        let mut list: SmallVec<[PageAuthor; 32]> = SmallVec::new();
-        // A 256-bit filter of the authors seen answers most "new author?" questions without
-        // scanning the list.
-        let mut seen = [0u64; 4];
-        for t in page {
-            let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
-            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-            let known = if seen[word] & mask == 0 { None } else { list.iter_mut().position(|a| a.user == t.author) };
-            match known {
-                Some(i) => {
-                    list[i].tweets += 1;
-                    list[i].bytes += t.bytes();
-                }
-                None => {
-                    seen[word] |= mask;
-                    list.push(PageAuthor { user: t.author, tweets: 1, bytes: t.bytes() });
-                }
+/// The distinct authors of a page, in order of first appearance, into `list` (empty; filled in
+/// place, as the list is a few hundred bytes to move).
+fn page_authors(page: &[TweetRef], list: &mut SmallVec<[PageAuthor; 32]>) {
+    // A 256-bit filter of the authors seen answers most "new author?" questions without
+    // scanning the list.
+    let mut seen = [0u64; 4];
+    for t in page {
+        let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let known = if seen[word] & mask == 0 { None } else { list.iter_mut().position(|a| a.user == t.author) };
+        match known {
+            Some(i) => {
+                list[i].tweets += 1;
+                list[i].bytes += t.bytes();
+            }
+            None => {
+                seen[word] |= mask;
+                list.push(PageAuthor { user: t.author, tweets: 1, bytes: t.bytes() });
             }
         }
-        PageAuthors { list }
     }
 }
 
@@ -825,9 +818,10 @@ impl Service {
     fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Fills) -> u64 {
         // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
         let mut per_shard = PageTally::new(self.topology.shards as usize);
-        let authors = PageAuthors::of(page);
-        let mut response = authors.list.iter().map(|a| a.bytes).sum::<u64>();
-        response += authors.list.len() as u64 * USER_RECORD_BYTES;
+        let mut authors = SmallVec::new();
+        page_authors(page, &mut authors);
+        let mut response = authors.iter().map(|a| a.bytes).sum::<u64>();
+        response += authors.len() as u64 * USER_RECORD_BYTES;
         // Without a tweet cache every tweet is read from its shard; when tweets live on their
         // author's shard, that is found once per author, below, for the tweets and the record.
         let tweets_by_author = self.tweet_cache.is_none() && self.partitioner.tweets_with_author();
@@ -857,7 +851,7 @@ impl Service {
         // Each author's record once per page, with the tweet reads, in order of first
         // appearance (the order the user cache sees them).
         let mut user_nodes = self.user_cache.as_ref().map(|c| PageTally::new(c.nodes.len()));
-        for a in &authors.list {
+        for a in &authors {
             let shard = tweets_by_author.then(|| self.partitioner.user_shard(a.user));
             if let Some(shard) = shard {
                 per_shard.add_n(shard, a.tweets, a.bytes);
