@@ -22,7 +22,6 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
 
 use crate::metrics::Recorder;
 use crate::scenario::FaultKind;
@@ -54,9 +53,9 @@ struct NodeState {
     /// Servers free since before the latest arrival. Visits reach a node in time order, so any
     /// of them would start the next visit on its arrival: which one it is does not matter.
     idle: u32,
-    /// When each other server is next free (a min-heap, so the earliest is on top). At low
-    /// load it holds a few entries, where a heap of every server would be sifted in full.
-    busy: BinaryHeap<Reverse<u64>>,
+    /// When each other server is next free, in no order. At the loads simulated it holds a
+    /// few entries, where scanning them costs less than keeping a heap in order.
+    busy: Vec<u64>,
     /// Finish times of the visits admitted and not yet done, kept only when a load-aware
     /// balancer needs the number outstanding.
     finishing: BinaryHeap<Reverse<u64>>,
@@ -68,28 +67,24 @@ struct NodeState {
 
 impl NodeState {
     fn new(servers: u32) -> NodeState {
-        NodeState { idle: servers.max(1), busy: BinaryHeap::new(), finishing: BinaryHeap::new(), down: 0, slow: 1.0 }
+        NodeState { idle: servers.max(1), busy: Vec::new(), finishing: BinaryHeap::new(), down: 0, slow: 1.0 }
     }
 
     /// A visit arriving at `t` needing `service_ns`: returns when it starts, on the server that
     /// frees first (at once if one is idle).
     #[inline]
     fn admit(&mut self, t: u64, service_ns: u64) -> u64 {
-        while let Some(first) = self.busy.peek_mut() {
-            if first.0 > t {
-                break;
-            }
-            PeekMut::pop(first);
-            self.idle += 1;
-        }
+        let before = self.busy.len();
+        self.busy.retain(|&free| free > t);
+        self.idle += (before - self.busy.len()) as u32;
         if self.idle > 0 {
             self.idle -= 1;
-            self.busy.push(Reverse(t + service_ns));
+            self.busy.push(t + service_ns);
             return t;
         }
-        let mut earliest = self.busy.peek_mut().expect("a node has at least one server");
-        let start = earliest.0;
-        earliest.0 = start + service_ns;
+        let (earliest, &start) =
+            self.busy.iter().enumerate().min_by_key(|&(_, free)| free).expect("a node has at least one server");
+        self.busy[earliest] = start + service_ns;
         start
     }
 
