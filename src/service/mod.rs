@@ -309,29 +309,14 @@ impl CacheLayer {
     /// touching what the policies keep. The keys are grouped by node first, so that each node
     /// is locked once rather than once per key (a fan-out checks every follower).
     fn count_held(&self, keys: &[u32], per_node: &mut [u32]) {
-        let nodes = self.nodes.len();
-        let node_of: Vec<u32> = keys.iter().map(|&k| self.node(k as u64)).collect();
-        // A counting sort of the keys by node, each node's keys in their given order.
-        let mut start = vec![0usize; nodes + 1];
-        for &n in &node_of {
-            start[n as usize + 1] += 1;
-        }
-        for n in 0..nodes {
-            start[n + 1] += start[n];
-        }
-        let mut next = start.clone();
-        let mut grouped = vec![0u32; keys.len()];
-        for (&k, &n) in keys.iter().zip(&node_of) {
-            grouped[next[n as usize]] = k;
-            next[n as usize] += 1;
-        }
-        for n in 0..nodes {
-            let group = &grouped[start[n]..start[n + 1]];
-            if group.is_empty() || !self.is_up(n as u32) {
-                continue;
+        let mut by_node: Vec<(u32, u32)> = keys.iter().map(|&k| (self.node(k as u64), k)).collect();
+        by_node.sort_unstable_by_key(|&(n, _)| n);
+        for group in by_node.chunk_by(|a, b| a.0 == b.0) {
+            let n = group[0].0;
+            if self.is_up(n) {
+                let node = lock(&self.nodes[n as usize]);
+                per_node[n as usize] += group.iter().filter(|&&(_, k)| node.cache.contains(k as u64)).count() as u32;
             }
-            let node = lock(&self.nodes[n]);
-            per_node[n] += group.iter().filter(|&&k| node.cache.contains(k as u64)).count() as u32;
         }
     }
 
@@ -850,33 +835,31 @@ impl Service {
         }
         // Each author's record once per page, with the tweet reads, in order of first
         // appearance (the order the user cache sees them).
-        let mut user_nodes = self.user_cache.as_ref().map(|c| PageTally::new(c.nodes.len()));
+        let mut user_nodes = PageTally::new(self.user_cache.as_ref().map_or(0, |c| c.nodes.len()));
         for a in &authors {
             let shard = tweets_by_author.then(|| self.partitioner.user_shard(a.user));
             if let Some(shard) = shard {
                 per_shard.add_n(shard, a.tweets, a.bytes);
             }
-            let record_missed = match (&self.user_cache, &mut user_nodes) {
-                (Some(cache), Some(per_node)) => {
+            let record_missed = match &self.user_cache {
+                Some(cache) => {
                     let (node, hit) = cache.get(a.user as u64, USER_RECORD_BYTES);
                     if let Some(node) = node {
-                        per_node.add(node, if hit { USER_RECORD_BYTES } else { 0 });
+                        user_nodes.add(node, if hit { USER_RECORD_BYTES } else { 0 });
                     }
                     if !hit {
                         fills.users.push(a.user);
                     }
                     !hit
                 }
-                _ => true,
+                None => true,
             };
             if record_missed {
                 let shard = shard.unwrap_or_else(|| self.partitioner.user_shard(a.user));
                 per_shard.add(shard, USER_RECORD_BYTES);
             }
         }
-        if let Some(per_node) = &mut user_nodes {
-            per_node.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Read, k, bytes));
-        }
+        user_nodes.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Read, k, bytes));
         // The cache lookups (if any) are one stage; the shard reads of the misses the next.
         plan.end_stage();
         per_shard.for_each(|shard, k, bytes| self.read(plan, shard, k, bytes));
