@@ -6,19 +6,18 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use std::path::Path;
 
 use tweetcap::scenario::{Overrides, load};
-use tweetcap::service::Service;
 use tweetcap::sim::Engine;
 
 fn quickstart(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml");
     let overrides = Overrides { seed: None, set: vec!["duration=10s".into(), "warmup=1s".into()] };
     let s = load(&path, &overrides).expect("quickstart loads");
-    let graph = tweetcap::run::build_graph(&s).expect("graph");
+    let graph = tweetcap::assembly::build_graph(&s).expect("graph");
     // Count the requests of one run to report throughput per request.
     let requests = {
-        let mut e = Engine::new(&s, Service::new(&s, graph.clone()));
-        e.preload();
-        e.run(&mut |_| {}).requests
+        let service = tweetcap::assembly::service(&s, graph.clone());
+        tweetcap::workload::preload(&s, &service);
+        Engine::new(&s, service, tweetcap::assembly::balancers(&s)).run(&mut |_| {}).requests
     };
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(requests));
@@ -26,9 +25,9 @@ fn quickstart(c: &mut Criterion) {
     group.bench_function("quickstart_11s", |b| {
         b.iter_batched(
             || {
-                let mut e = Engine::new(&s, Service::new(&s, graph.clone()));
-                e.preload();
-                e
+                let service = tweetcap::assembly::service(&s, graph.clone());
+                tweetcap::workload::preload(&s, &service);
+                Engine::new(&s, service, tweetcap::assembly::balancers(&s))
             },
             |e| e.run(&mut |_| {}),
             BatchSize::LargeInput,

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 
 use crate::scenario::{Op, Scenario, TierModel};
 use crate::service::{
-    EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, INDEX_ENTRY_BYTES, TIMELINE_ENTRY_BYTES, TWEET_META_BYTES, Tier,
-    Topology, USER_RECORD_BYTES,
+    EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, INDEX_ENTRY_BYTES, TIMELINE_ENTRY_BYTES, TWEET_META_BYTES,
+    USER_RECORD_BYTES,
 };
 use crate::strategy::{FanoutKind, PartitionKind};
+use crate::tier::Tier;
 
 /// Utilisation a tier is sized for.
 pub const TARGET_UTILISATION: f64 = 0.7;
@@ -67,7 +68,7 @@ fn mean_ns(t: &TierModel, write: bool) -> f64 {
 
 /// The estimate for a scenario, with `mean_followers` the mean followers per user of its graph.
 pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
-    let topo = Topology::of(s);
+    let topo = s.topology;
     let r = s.system.partitioning.replication as f64;
     let shards = s.system.partitioning.shards as f64;
     let fan = &s.system.fanout;
@@ -245,7 +246,7 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     };
     let mut tiers = BTreeMap::new();
     for tier in Tier::ALL {
-        let Some(model) = tier.model(m) else { continue };
+        let Some(model) = m.tier(tier) else { continue };
         let count = topo.nodes(tier);
         if count == 0 {
             continue;

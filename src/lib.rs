@@ -22,19 +22,23 @@
 //! State changes happen when a request arrives, not when its visits complete: a reader can see
 //! a tweet whose fan-out is still queued. The network is a pure delay (no link queueing).
 
+pub mod assembly;
 pub mod check;
 pub mod compare;
 pub mod estimate;
 pub mod graph;
 pub mod harness;
+pub mod ids;
 pub mod metrics;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod seed;
 pub mod service;
 pub mod shipped;
 pub mod sim;
 pub mod strategy;
 pub mod sweep;
+pub mod tier;
 pub mod trace;
 pub mod workload;

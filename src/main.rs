@@ -685,7 +685,7 @@ fn estimate(path: &Path, overrides: Overrides, json: bool) -> ExitCode {
         scenario::GraphSpec::PowerLaw { mean_follows, .. } | scenario::GraphSpec::Uniform { mean_follows } => {
             mean_follows + celebrity_edges / s.population.users as f64
         }
-        scenario::GraphSpec::File { .. } => match tweetcap::run::build_graph(&s) {
+        scenario::GraphSpec::File { .. } => match tweetcap::assembly::build_graph(&s) {
             Ok(g) => g.mean_follows(),
             Err(e) => {
                 eprintln!("{e}");

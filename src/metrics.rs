@@ -5,7 +5,7 @@
 use hdrhistogram::Histogram;
 
 use crate::scenario::Op;
-use crate::service::{Tier, Topology};
+use crate::tier::{Tier, Topology};
 
 /// Highest latency the histograms hold: one hour, in nanoseconds (larger values saturate).
 pub const MAX_LATENCY_NS: u64 = 3_600_000_000_000;

@@ -126,7 +126,7 @@ impl Spec {
 /// The seed of replication `i` of a scenario whose seed is `seed`: the scenario's own for the
 /// first, independent streams for the others.
 pub fn replication_seed(seed: u64, i: u32) -> u64 {
-    if i == 0 { seed } else { crate::workload::stream_seed(seed, &format!("replication-{i}")) }
+    if i == 0 { seed } else { crate::seed::stream_seed(seed, &format!("replication-{i}")) }
 }
 
 /// Runs the sweep. Every point's scenario is loaded (and so validated) before any runs, so a

@@ -5,11 +5,12 @@
 //! can reach, and each is kept with probability (rate now) / (highest rate), which gives an
 //! exact non-homogeneous Poisson process.
 
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{Rng, RngExt};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::{Actor, Op, Pattern, Scenario};
-use crate::service::{Plan, Service};
+use crate::seed::rng;
+use crate::service::{HISTORY_MS, Plan, Service};
 
 /// One request to the service.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,21 +22,6 @@ pub struct Request {
     pub text_bytes: u32,
     pub image_bytes: u32,
     pub page_size: u32,
-}
-
-/// A seed for one component, derived from the master seed and the component's name, so that
-/// adding a component does not shift the random numbers of the others.
-pub fn stream_seed(master: u64, component: &str) -> u64 {
-    let mut h = master ^ 0xcbf2_9ce4_8422_2325;
-    for b in component.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    crate::strategy::mix(h)
-}
-
-pub fn rng(master: u64, component: &str) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(stream_seed(master, component))
 }
 
 enum ActorChoice {
@@ -152,6 +138,26 @@ pub fn warm(svc: &Service, req: &Request, next: bool) {
         svc.warm_user(req.actor, home);
     } else if home {
         svc.warm_home_page(req.actor, req.page_size);
+    }
+}
+
+/// Posts each user's history (`population.tweets_per_user`), spread over the day before time 0,
+/// as both modes do before their run.
+pub fn preload(s: &Scenario, service: &Service) {
+    let per_user = s.population.tweets_per_user as u64;
+    let users = service.users() as u64;
+    let total = per_user * users;
+    if total == 0 {
+        return;
+    }
+    let mut rng = rng(s.seed, "preload");
+    let spec = s.workload.op(Op::PostTweet);
+    let mut plan = Plan::default();
+    for i in 0..total {
+        let user = (i % users) as u32;
+        let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
+        let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
+        service.post_tweet(at_ms, user, text, 0, &mut plan);
     }
 }
 
@@ -356,12 +362,5 @@ mod tests {
         // The top 1% of 20,000 users: with Zipf s = 0.8 they act about 30% of the time.
         assert!(top_share(&[]) > 0.2);
         assert!(top_share(&["workload.actor=uniform"]) < 0.02);
-    }
-
-    #[test]
-    fn streams_are_independent_per_component() {
-        assert_ne!(stream_seed(1, "arrivals"), stream_seed(1, "graph"));
-        assert_ne!(stream_seed(1, "arrivals"), stream_seed(2, "arrivals"));
-        assert_eq!(stream_seed(1, "arrivals"), stream_seed(1, "arrivals"));
     }
 }

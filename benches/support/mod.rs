@@ -25,10 +25,10 @@ pub fn scenario(file: &str, set: &[&str]) -> &'static Scenario {
 
 /// An engine on `s` with its history preloaded, ready to run.
 pub fn engine(s: &'static Scenario) -> Engine<'static> {
-    let graph = tweetcap::run::build_graph(s).expect("graph");
-    let mut e = Engine::new(s, Service::new(s, graph));
-    e.preload();
-    e
+    let graph = tweetcap::assembly::build_graph(s).expect("graph");
+    let service = tweetcap::assembly::service(s, graph);
+    tweetcap::workload::preload(s, &service);
+    Engine::new(s, service, tweetcap::assembly::balancers(s))
 }
 
 /// Runs an engine to the end; returns the requests simulated. The outcome (the whole service
@@ -102,8 +102,8 @@ pub fn picks(b: &mut dyn Balancer, n: u32, picks: u32) -> u64 {
 
 /// A service on `s` with its history, and the user with the most followers.
 pub fn fanout_input(s: &'static Scenario) -> (Service, u32) {
-    let graph = tweetcap::run::build_graph(s).expect("graph");
-    let service = Service::new(s, graph);
+    let graph = tweetcap::assembly::build_graph(s).expect("graph");
+    let service = tweetcap::assembly::service(s, graph);
     let top = (0..service.users()).max_by_key(|&u| (service.follower_count(u), u)).unwrap_or(0);
     (service, top)
 }

@@ -29,10 +29,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::assembly::{self, RunError};
 use crate::metrics::{Recorder, latency_histogram};
 use crate::report::live::{LiveOpReport, LiveReport};
 use crate::report::{self, BandwidthReport, Latency, Report, encode_histogram};
-use crate::run::{RunError, build_graph};
 use crate::scenario::{Op, Scenario};
 use crate::service::{Plan, Service, Snapshot};
 use crate::workload::{self, Executed, Generator, Request};
@@ -117,7 +117,7 @@ struct Shared {
     window_start_ns: u64,
     window_end_ns: u64,
     hard_end_ns: u64,
-    topology: crate::service::Topology,
+    topology: crate::tier::Topology,
     pause: Option<Pause>,
     /// Readers: requests running; the writer: a pause.
     gate: RwLock<()>,
@@ -286,10 +286,10 @@ async fn worker(sh: Arc<Shared>) -> WorkerOut {
 pub fn run(s: &Scenario, opts: &Options) -> Result<Report, RunError> {
     let started = Instant::now();
     let s = scaled(s, opts.rate_scale);
-    let graph = build_graph(&s)?;
+    let graph = assembly::build_graph(&s)?;
     let mean_followers = graph.mean_follows();
-    let service = Service::new(&s, graph);
-    crate::sim::preload(&s, &service);
+    let service = assembly::service(&s, graph);
+    workload::preload(&s, &service);
     let storage_before = service.storage();
     let before = service.counts();
     let workers = opts.workers.max(1);

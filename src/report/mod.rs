@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use crate::estimate::Estimate;
 use crate::metrics::Recorder;
 use crate::scenario::{Op, Scenario};
-use crate::service::{Counts, Service, Storage, Tier};
+use crate::service::{Counts, Service, Storage};
 use crate::strategy;
+use crate::tier::Tier;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -483,7 +484,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
     let mut nodes = BTreeMap::new();
     let window_ns = s.duration_ns as f64;
     for tier in Tier::ALL {
-        let (Some(model), count) = (tier.model(&s.model), topo.nodes(tier)) else { continue };
+        let (Some(model), count) = (s.model.tier(tier), topo.nodes(tier)) else { continue };
         if count == 0 {
             continue;
         }

@@ -20,7 +20,11 @@ pub use dist::Dist;
 pub use file::GraphFormat;
 pub use resolve::{load_model, machine_memory_bytes};
 
+use crate::strategy::cache::CacheSpec;
+use crate::strategy::fanout::FanoutSpec;
+use crate::strategy::partition::PartitionSpec;
 use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind, ReadPolicy};
+use crate::tier::{Tier, Topology};
 
 /// The operations of the service API, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -245,7 +249,7 @@ pub struct Fault {
     /// As written: `shard[3]`, `cache.timeline`, ...
     pub target: String,
     #[serde(skip)]
-    pub tier: crate::service::Tier,
+    pub tier: Tier,
     /// The nodes of the tier hit: `first..first + count`.
     pub first: u32,
     pub count: u32,
@@ -256,37 +260,9 @@ pub struct Fault {
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Partitioning {
-    pub strategy: PartitionKind,
-    pub shards: u32,
-    pub replication: u32,
-    /// Points per shard on the ring of `consistent_hash` (0 for other strategies).
-    pub vnodes: u32,
-    pub read_policy: ReadPolicy,
-    /// Length of a time bucket (`time_range`, `user_time`), nanoseconds.
-    pub time_bucket_ns: u64,
-    /// Shards per user group (`user_time`; 1 for other strategies).
-    pub group_size: u32,
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Fanout {
-    pub strategy: FanoutKind,
-    pub celebrity_followers: u64,
-    pub timeline_length: u32,
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct CacheSpec {
-    pub policy: CacheKind,
-    pub nodes: u32,
-    pub capacity_per_node: u64,
-}
-
-#[derive(Clone, Debug, serde::Serialize)]
 pub struct System {
-    pub partitioning: Partitioning,
-    pub fanout: Fanout,
+    pub partitioning: PartitionSpec,
+    pub fanout: FanoutSpec,
     pub timeline_cache: Option<CacheSpec>,
     pub tweet_cache: Option<CacheSpec>,
     pub user_cache: Option<CacheSpec>,
@@ -319,6 +295,38 @@ pub struct TierModel {
     pub storage_bytes: Option<f64>,
 }
 
+impl System {
+    /// The cache layer of a cache tier, as configured (`None` without one, or for another tier).
+    pub fn cache(&self, tier: Tier) -> Option<&CacheSpec> {
+        match tier {
+            Tier::TimelineCache => self.timeline_cache.as_ref(),
+            Tier::TweetCache => self.tweet_cache.as_ref(),
+            Tier::UserCache => self.user_cache.as_ref(),
+            Tier::ImageCache => self.image_cache.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The node count of each tier: the model's counts (one node where the model leaves a tier
+/// out), the system's shards and cache layers (none where a layer is left out). The one place
+/// this mapping is written.
+pub fn topology(model: &Model, system: &System) -> Topology {
+    let count = |t: &Option<TierModel>| t.as_ref().map_or(1, |t| t.count);
+    let cache = |tier: Tier| system.cache(tier).map_or(0, |c| c.nodes);
+    Topology {
+        app: count(&model.app),
+        shards: system.partitioning.shards,
+        replication: system.partitioning.replication,
+        timeline_cache: cache(Tier::TimelineCache),
+        tweet_cache: cache(Tier::TweetCache),
+        user_cache: cache(Tier::UserCache),
+        image_cache: cache(Tier::ImageCache),
+        blob: count(&model.blob),
+        fanout: count(&model.fanout),
+    }
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Model {
     pub name: String,
@@ -331,6 +339,20 @@ pub struct Model {
     pub cache: Option<TierModel>,
     pub blob: Option<TierModel>,
     pub fanout: Option<TierModel>,
+}
+
+impl Model {
+    /// What a node of `tier` costs (every cache layer uses the cache model); `None` when the
+    /// model leaves the tier out.
+    pub fn tier(&self, tier: Tier) -> Option<&TierModel> {
+        match tier {
+            Tier::App => self.app.as_ref(),
+            Tier::Shard => self.shard.as_ref(),
+            Tier::TimelineCache | Tier::TweetCache | Tier::UserCache | Tier::ImageCache => self.cache.as_ref(),
+            Tier::Blob => self.blob.as_ref(),
+            Tier::Fanout => self.fanout.as_ref(),
+        }
+    }
 }
 
 /// A validated scenario with every unit resolved: the one canonical plan of a run.
@@ -353,6 +375,10 @@ pub struct Scenario {
     pub slo: BTreeMap<Op, Slo>,
     /// The `matrix:` of the file: key paths and their values as `--set` would take them.
     pub matrix: Vec<(String, Vec<String>)>,
+    /// How many nodes each tier has, resolved once from the system and the model. (Not part
+    /// of the plan a report prints: it is the system and the model's node counts restated.)
+    #[serde(skip)]
+    pub topology: Topology,
 }
 
 impl Scenario {

@@ -10,7 +10,7 @@ use super::file::{self, FaultKindFile, Generator, GraphFormat, PatternKind, Scen
 use super::units::{self, parse_bandwidth_bytes_per_s, parse_duration_ns, parse_size_bytes};
 use super::yaml::{Document, MAX_FILE_BYTES, Origin};
 use super::*;
-use crate::service::Tier;
+use crate::tier::Tier;
 
 /// Bytes of memory the service needs per stored item, used to refuse populations that cannot fit.
 /// Measured figures for this implementation: two CSR directions at 4 B per edge each plus build
@@ -773,7 +773,25 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         return Err(ScenarioError::Invalid(cx.problems));
     }
 
+    let system = System {
+        partitioning: PartitionSpec {
+            strategy: s.partitioning.strategy,
+            shards,
+            replication,
+            vnodes,
+            read_policy: s.partitioning.read_policy.unwrap_or(ReadPolicy::Balanced),
+            time_bucket_ns,
+            group_size,
+        },
+        fanout: FanoutSpec { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
+        timeline_cache,
+        tweet_cache,
+        user_cache,
+        image_cache,
+        load_balancing: s.load_balancing.unwrap_or(BalanceKind::RoundRobin),
+    };
     Ok(Scenario {
+        topology: super::topology(&model, &system),
         name: f.name,
         description: f.description.unwrap_or_default().trim().to_owned(),
         path: path.to_path_buf(),
@@ -785,23 +803,7 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         model,
         population: Population { users, graph, tweets_per_user: f.population.tweets_per_user, celebrities },
         workload: Workload { actor, pattern, ops },
-        system: System {
-            partitioning: Partitioning {
-                strategy: s.partitioning.strategy,
-                shards,
-                replication,
-                vnodes,
-                read_policy: s.partitioning.read_policy.unwrap_or(ReadPolicy::Balanced),
-                time_bucket_ns,
-                group_size,
-            },
-            fanout: Fanout { strategy: s.fanout.strategy, celebrity_followers, timeline_length },
-            timeline_cache,
-            tweet_cache,
-            user_cache,
-            image_cache,
-            load_balancing: s.load_balancing.unwrap_or(BalanceKind::RoundRobin),
-        },
+        system,
         faults,
         slo,
         matrix,

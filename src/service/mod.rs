@@ -5,7 +5,8 @@
 //! timestamp it is handed, and nothing of who drives it: the simulator from one thread, the
 //! live harness from many (every store is behind its own lock, so the service is `Sync`).
 
-pub mod ids;
+#[cfg(feature = "test-hooks")]
+mod corrupt;
 mod live;
 pub mod plan;
 mod warm;
@@ -17,9 +18,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use crate::graph::FollowGraph;
-use crate::scenario::Scenario;
-use crate::strategy::{self, Cache, FanoutPolicy, Partitioner, bucket, mix};
-pub use plan::{Access, Group, Pick, Plan, Tier, Visit};
+use crate::ids;
+use crate::seed::{bucket, mix};
+use crate::strategy::cache::{self, Cache, CacheSpec};
+use crate::strategy::{FanoutPolicy, Partitioner};
+use crate::tier::{Tier, Topology};
+pub use plan::{Access, Group, Plan, Visit};
 
 /// Bytes of a tweet record besides its text: id 8, author 8, time 8, like count 4, image ref 8.
 pub const TWEET_META_BYTES: u64 = 36;
@@ -261,15 +265,15 @@ struct CacheLayer {
     nodes: Vec<Mutex<CacheNode>>,
     /// Nodes that are down (a fault): their keys miss and nothing is stored on them.
     down: Vec<AtomicBool>,
-    spec: crate::scenario::CacheSpec,
+    spec: CacheSpec,
 }
 
 impl CacheLayer {
-    fn new(spec: &Option<crate::scenario::CacheSpec>) -> Option<CacheLayer> {
+    fn new(spec: &Option<CacheSpec>) -> Option<CacheLayer> {
         let spec = spec.as_ref()?;
         let nodes = (0..spec.nodes)
             .map(|_| {
-                let cache = strategy::cache::build(spec.policy, spec.capacity_per_node)?;
+                let cache = cache::build(spec.policy, spec.capacity_per_node)?;
                 Some(Mutex::new(CacheNode { cache, counts: CacheStats::default() }))
             })
             .collect::<Option<Vec<_>>>()?;
@@ -331,7 +335,7 @@ impl CacheLayer {
     /// Empties nodes `first..first + count` (a restart or a flush).
     fn flush(&self, first: u32, count: u32) {
         for n in first..first + count {
-            if let Some(fresh) = strategy::cache::build(self.spec.policy, self.spec.capacity_per_node) {
+            if let Some(fresh) = cache::build(self.spec.policy, self.spec.capacity_per_node) {
                 lock(&self.nodes[n as usize]).cache = fresh;
             }
         }
@@ -420,50 +424,6 @@ pub struct Snapshot {
     pub image_cache: Option<CacheStats>,
 }
 
-/// How many nodes each tier has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Topology {
-    pub app: u32,
-    pub shards: u32,
-    pub replication: u32,
-    pub timeline_cache: u32,
-    pub tweet_cache: u32,
-    pub user_cache: u32,
-    pub image_cache: u32,
-    pub blob: u32,
-    pub fanout: u32,
-}
-
-impl Topology {
-    pub fn of(s: &Scenario) -> Topology {
-        let m = &s.model;
-        Topology {
-            app: m.app.as_ref().map_or(1, |t| t.count),
-            shards: s.system.partitioning.shards,
-            replication: s.system.partitioning.replication,
-            timeline_cache: s.system.timeline_cache.as_ref().map_or(0, |c| c.nodes),
-            tweet_cache: s.system.tweet_cache.as_ref().map_or(0, |c| c.nodes),
-            user_cache: s.system.user_cache.as_ref().map_or(0, |c| c.nodes),
-            image_cache: s.system.image_cache.as_ref().map_or(0, |c| c.nodes),
-            blob: m.blob.as_ref().map_or(1, |t| t.count),
-            fanout: m.fanout.as_ref().map_or(1, |t| t.count),
-        }
-    }
-
-    pub fn nodes(&self, tier: Tier) -> u32 {
-        match tier {
-            Tier::App => self.app,
-            Tier::Shard => self.shards,
-            Tier::TimelineCache => self.timeline_cache,
-            Tier::TweetCache => self.tweet_cache,
-            Tier::UserCache => self.user_cache,
-            Tier::ImageCache => self.image_cache,
-            Tier::Blob => self.blob,
-            Tier::Fanout => self.fanout,
-        }
-    }
-}
-
 /// Bytes stored, by kind and by shard (primary copies; replicas multiply).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Storage {
@@ -483,6 +443,25 @@ pub struct Counts {
     pub unfollows: u64,
 }
 
+/// What a service is built from: where its nodes are, its strategies, and its cache layers.
+pub struct Config {
+    pub topology: Topology,
+    /// Entries a home timeline keeps before the oldest are trimmed.
+    pub timeline_length: u32,
+    pub partitioner: Box<dyn Partitioner>,
+    pub fanout: Box<dyn FanoutPolicy>,
+    pub caches: Caches,
+}
+
+/// The cache layers in front of the shards and the blob tier; `None` where there is none.
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    pub timeline: Option<CacheSpec>,
+    pub tweet: Option<CacheSpec>,
+    pub user: Option<CacheSpec>,
+    pub image: Option<CacheSpec>,
+}
+
 pub struct Service {
     topology: Topology,
     timeline_length: usize,
@@ -497,8 +476,6 @@ pub struct Service {
     ids: ids::IdGenerator,
     partitioner: Box<dyn Partitioner>,
     fanout: Box<dyn FanoutPolicy>,
-    fanout_kind: strategy::FanoutKind,
-    read_policy: Pick,
     timeline_cache: Option<CacheLayer>,
     tweet_cache: Option<CacheLayer>,
     user_cache: Option<CacheLayer>,
@@ -535,23 +512,6 @@ fn current(base: &[u32], removed: &[u32], added: &[u32], out: &mut Vec<u32>) {
     out.extend_from_slice(added);
 }
 
-/// The cost-based fan-out of a scenario: each user's post and home-timeline read rates, a
-/// delivery's marginal cost (the fan-out tier's per-delivery time plus a timeline entry
-/// written on each replica) and the cost of pulling one author at read time (a shard read of a
-/// page of index entries).
-fn cost_based(s: &Scenario, users: u32) -> strategy::fanout::CostBased {
-    let m = &s.model;
-    let shard_item = m.shard.as_ref().map_or(0.0, |t| t.per_item_ns);
-    let shard_read = m.shard.as_ref().and_then(|t| t.read.mean()).unwrap_or(0.0);
-    let delivery = m.fanout.as_ref().map_or(0.0, |t| t.per_item_ns);
-    let push_cost = delivery + s.system.partitioning.replication as f64 * shard_item;
-    let page = s.workload.op(crate::scenario::Op::HomeTimeline).page_size as f64;
-    let pull_cost = shard_read + page * shard_item;
-    let posts = crate::workload::user_rates(s, users, crate::scenario::Op::PostTweet);
-    let reads = crate::workload::user_rates(s, users, crate::scenario::Op::HomeTimeline);
-    strategy::fanout::CostBased::new(&posts, &reads, push_cost, pull_cost)
-}
-
 #[inline]
 fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -560,34 +520,27 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 const RECENT_TWEETS: usize = 4096;
 
 impl Service {
-    /// Builds the service over a follow graph, with the strategies the scenario names.
-    pub fn new(s: &Scenario, graph: FollowGraph) -> Service {
-        let topology = Topology::of(s);
+    /// Builds the service over a follow graph, with the strategies and caches it is handed
+    /// (`assembly` builds them from a scenario).
+    pub fn new(config: Config, graph: FollowGraph) -> Service {
+        let Config { topology, timeline_length, partitioner, fanout, caches } = config;
         let shards = topology.shards;
         let users = graph.users();
         // A power of two, so that a tweet's stripe is its worker bits masked.
         let stripes = shards.min(ids::MAX_WORKERS).next_power_of_two();
         let svc = Service {
             topology,
-            timeline_length: s.system.fanout.timeline_length as usize,
+            timeline_length: timeline_length as usize,
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
             homes: (0..users).map(|_| Mutex::new(VecDeque::new())).collect(),
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
-            partitioner: strategy::partition::build(&s.system.partitioning),
-            fanout: match s.system.fanout.strategy {
-                strategy::FanoutKind::CostBased => Box::new(cost_based(s, users)),
-                kind => strategy::fanout::build(kind, s.system.fanout.celebrity_followers),
-            },
-            fanout_kind: s.system.fanout.strategy,
-            read_policy: match s.system.partitioning.read_policy {
-                strategy::ReadPolicy::Balanced => Pick::Balanced,
-                strategy::ReadPolicy::Primary => Pick::Primary,
-            },
-            timeline_cache: CacheLayer::new(&s.system.timeline_cache),
-            tweet_cache: CacheLayer::new(&s.system.tweet_cache),
-            user_cache: CacheLayer::new(&s.system.user_cache),
-            image_cache: CacheLayer::new(&s.system.image_cache),
+            partitioner,
+            fanout,
+            timeline_cache: CacheLayer::new(&caches.timeline),
+            tweet_cache: CacheLayer::new(&caches.tweet),
+            user_cache: CacheLayer::new(&caches.user),
+            image_cache: CacheLayer::new(&caches.image),
             storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| AtomicU64::new(0)).collect()).collect(),
             images: AtomicU64::new(0),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_TWEETS)),
@@ -620,11 +573,11 @@ impl Service {
         self.storage[kind as usize][shard as usize].fetch_add(delta as u64, Relaxed);
     }
 
-    /// A read of `shard`: any of its replicas, as the read policy says (the engine picks one
-    /// when the visit is sent).
+    /// A read of `shard`: any of its replicas (the engine picks one when the visit is sent, as
+    /// the read policy says).
     #[inline]
     fn read(&self, plan: &mut Plan, shard: u32, items: u32, bytes: u64) {
-        let group = Group { first: shard, choices: self.topology.replication, pick: self.read_policy };
+        let group = Group { first: shard, choices: self.topology.replication };
         plan.visit_any(Tier::Shard, group, Access::Read, items, bytes);
     }
 
@@ -644,7 +597,7 @@ impl Service {
     }
 
     fn app(&self, plan: &mut Plan, access: Access) {
-        plan.visit_any(Tier::App, Group { first: 0, choices: self.topology.app, pick: Pick::Balanced }, access, 1, 0);
+        plan.visit_any(Tier::App, Group { first: 0, choices: self.topology.app }, access, 1, 0);
         plan.end_stage();
     }
 
@@ -750,7 +703,7 @@ impl Service {
             for batch in followers.chunks(FANOUT_BATCH as usize) {
                 plan.visit_any(
                     Tier::Fanout,
-                    Group { first: 0, choices: self.topology.fanout, pick: Pick::Balanced },
+                    Group { first: 0, choices: self.topology.fanout },
                     Access::Write,
                     batch.len() as u32,
                     batch.len() as u64 * TIMELINE_ENTRY_BYTES,
@@ -958,7 +911,7 @@ impl Service {
         let mut timeline_fill = None;
 
         // The materialised part, unless nothing is ever pushed.
-        let materialised = self.fanout_kind != strategy::FanoutKind::Pull;
+        let materialised = self.fanout.materialises();
         if materialised {
             let user_shard = self.partitioner.user_shard(user);
             let stored = {
@@ -996,7 +949,7 @@ impl Service {
         }
 
         // The pulled part: the newest tweets of each followee whose tweets are not pushed.
-        if self.fanout_kind != strategy::FanoutKind::Push {
+        if self.fanout.pulls() {
             self.pull_into(user, page, &mut candidates, plan);
         }
 

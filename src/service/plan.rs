@@ -5,69 +5,7 @@
 
 use serde::Serialize;
 
-use crate::scenario::{Model, TierModel};
-
-/// The kinds of node a visit can go to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Tier {
-    App,
-    Shard,
-    TimelineCache,
-    TweetCache,
-    Blob,
-    Fanout,
-    /// User records (author profiles hydrated with a page).
-    UserCache,
-    /// Images: a CDN edge in front of the blob tier.
-    ImageCache,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 8] = [
-        Tier::App,
-        Tier::Shard,
-        Tier::TimelineCache,
-        Tier::TweetCache,
-        Tier::Blob,
-        Tier::Fanout,
-        Tier::UserCache,
-        Tier::ImageCache,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Tier::App => "app",
-            Tier::Shard => "shard",
-            Tier::TimelineCache => "cache.timeline",
-            Tier::TweetCache => "cache.tweet",
-            Tier::Blob => "blob",
-            Tier::Fanout => "fanout",
-            Tier::UserCache => "cache.user",
-            Tier::ImageCache => "cache.image",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// Whether the tier is a cache layer.
-    pub fn is_cache(self) -> bool {
-        matches!(self, Tier::TimelineCache | Tier::TweetCache | Tier::UserCache | Tier::ImageCache)
-    }
-
-    /// What a node of this tier costs in `model` (every cache layer uses the cache model);
-    /// `None` when the model leaves the tier out.
-    pub fn model(self, model: &Model) -> Option<&TierModel> {
-        match self {
-            Tier::App => model.app.as_ref(),
-            Tier::Shard => model.shard.as_ref(),
-            Tier::TimelineCache | Tier::TweetCache | Tier::UserCache | Tier::ImageCache => model.cache.as_ref(),
-            Tier::Blob => model.blob.as_ref(),
-            Tier::Fanout => model.fanout.as_ref(),
-        }
-    }
-}
+use crate::tier::Tier;
 
 /// Read or write; on a cache a get or a set, on the fan-out tier a delivery batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -81,13 +19,12 @@ pub enum Access {
 ///
 /// The node is `node` itself when `choices` is 1. Otherwise any one of the `choices` nodes from
 /// `node` on (wrapping around the tier) can serve it, and the engine chooses when the visit is
-/// sent: by the load balancer when `pick` is `Balanced`, or the first live one when `Primary`.
+/// sent, by the balancer of that group (which, for a shard's replicas, follows the read policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Visit {
     pub tier: Tier,
     pub node: u32,
     pub access: Access,
-    pub pick: Pick,
     pub choices: u32,
     pub items: u32,
     pub bytes: u64,
@@ -98,14 +35,6 @@ pub struct Visit {
 pub struct Group {
     pub first: u32,
     pub choices: u32,
-    pub pick: Pick,
-}
-
-/// How the node of a visit with several candidates is chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Pick {
-    Balanced,
-    Primary,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -136,14 +65,14 @@ impl Plan {
     /// Adds a visit to one node to the open stage.
     #[inline]
     pub fn visit(&mut self, tier: Tier, node: u32, access: Access, items: u32, bytes: u64) {
-        self.visits.push(Visit { tier, node, access, pick: Pick::Primary, choices: 1, items, bytes });
+        self.visits.push(Visit { tier, node, access, choices: 1, items, bytes });
     }
 
     /// Adds a visit to any one of a group of nodes (see [`Visit`]).
     #[inline]
     pub fn visit_any(&mut self, tier: Tier, group: Group, access: Access, items: u32, bytes: u64) {
-        let Group { first, choices, pick } = group;
-        self.visits.push(Visit { tier, node: first, access, pick, choices: choices.max(1), items, bytes });
+        let Group { first, choices } = group;
+        self.visits.push(Visit { tier, node: first, access, choices: choices.max(1), items, bytes });
     }
 
     /// Closes the open stage (nothing happens if it is empty).

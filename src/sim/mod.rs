@@ -26,8 +26,9 @@ use std::collections::BinaryHeap;
 use crate::metrics::Recorder;
 use crate::scenario::FaultKind;
 use crate::scenario::{Dist, Op, Scenario, TierModel};
-use crate::service::{Access, HISTORY_MS, Pick, Plan, Service, Tier, Visit};
-use crate::strategy::{self, Balancer};
+use crate::service::{Access, Plan, Service, Visit};
+use crate::strategy::balance::{Balancer, Balancers};
+use crate::tier::Tier;
 use crate::workload::{self, Generator, Request};
 use events::{Event, EventQueue};
 
@@ -175,6 +176,8 @@ pub struct Engine<'s> {
     now: u64,
     requests: u64,
     scratch: Vec<u64>,
+    /// Makes the balancer of a group of nodes.
+    make_balancer: Balancers,
     /// Per tier, per first candidate node: the balancer of that group of nodes.
     balancers: Vec<Vec<Option<Box<dyn Balancer>>>>,
     /// Whether nodes keep their outstanding visits (a load-aware balancer).
@@ -191,10 +194,12 @@ pub struct Engine<'s> {
 }
 
 impl<'s> Engine<'s> {
-    pub fn new(scenario: &'s Scenario, service: Service) -> Engine<'s> {
+    /// An engine for `scenario`'s workload and model over `service`, with the balancers that
+    /// choose among a group's nodes (the run builds both from the scenario's strategies).
+    pub fn new(scenario: &'s Scenario, service: Service, balancers: Balancers) -> Engine<'s> {
         let topology = service.topology();
         let m = &scenario.model;
-        let costs = Tier::ALL.map(|t| t.model(m).map(TierCost::of));
+        let costs = Tier::ALL.map(|t| m.tier(t).map(TierCost::of));
         // Every tier has its nodes, so that a fault can take down a node of a tier the model
         // leaves out (its visits cost nothing, but they still need a live node).
         let nodes =
@@ -212,7 +217,7 @@ impl<'s> Engine<'s> {
         let end = scenario.warmup_ns + scenario.duration_ns;
         Engine {
             generator: Generator::new(scenario, service.users()),
-            rng: Xoshiro256PlusPlus::seed_from_u64(workload::stream_seed(scenario.seed, "service-times")),
+            rng: Xoshiro256PlusPlus::seed_from_u64(crate::seed::stream_seed(scenario.seed, "service-times")),
             costs,
             nodes,
             nodes_down: [0; Tier::ALL.len()],
@@ -227,7 +232,8 @@ impl<'s> Engine<'s> {
             requests: 0,
             scratch: Vec::new(),
             balancers: Tier::ALL.iter().map(|&t| (0..topology.nodes(t)).map(|_| None).collect()).collect(),
-            track_load: strategy::balance::build(scenario.system.load_balancing, 0).needs_load(),
+            track_load: balancers.needs_load(),
+            make_balancer: balancers,
             fault_steps,
             next_fault: 0,
             shard_replication: topology.replication,
@@ -237,16 +243,6 @@ impl<'s> Engine<'s> {
             scenario,
             service,
         }
-    }
-
-    /// Posts each user's history before the run (no timing: it is the state at time 0).
-    pub fn preload(&mut self) {
-        preload(self.scenario, &self.service);
-    }
-
-    /// Bytes stored now.
-    pub fn storage(&self) -> crate::service::Storage {
-        self.service.storage()
     }
 
     /// Runs warm-up and the measured window, then drains in-flight requests (for at most one
@@ -382,8 +378,8 @@ impl<'s> Engine<'s> {
         loop {
             let interval = self.recorder.interval_of(t);
             let (has_network, rtt_ns, ns_per_byte) = (self.has_network, self.rtt_ns, self.ns_per_byte);
-            let (track, replication, scenario) = (self.track_load, self.shard_replication, self.scenario);
-            let Engine { ops, costs, nodes, nodes_down, rng, recorder, balancers, free_ops, .. } = self;
+            let (track, replication) = (self.track_load, self.shard_replication);
+            let Engine { ops, costs, nodes, nodes_down, rng, recorder, balancers, make_balancer, free_ops, .. } = self;
             let OpState { plan, op, start_ns, stage, shards } = &mut ops[slot as usize];
             let stage = *stage as usize;
             let ends = &plan.stage_ends;
@@ -394,7 +390,8 @@ impl<'s> Engine<'s> {
             for v in &plan.visits[from..ends[stage] as usize] {
                 let tier = v.tier.index();
                 let all_live = nodes_down[tier] == 0;
-                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], all_live, track, scenario, t, v) else {
+                let Some(node) = choose(&mut nodes[tier], &mut balancers[tier], make_balancer, all_live, track, t, v)
+                else {
                     // Nowhere to go. A cache node that went down after the plan was made: its
                     // visit is a miss. A write to one replica of several is lost to that replica
                     // only; background work is dropped; a request fails.
@@ -497,14 +494,13 @@ impl<'s> Engine<'s> {
 }
 
 /// The node of `nodes` (one tier's) that serves `v` at `t`, or `None` when every candidate is
-/// down (`all_live`: no node of the tier is). A group's balancer is made on its first use, with
-/// a seed of its own.
+/// down (`all_live`: no node of the tier is). A group's balancer is made on its first use.
 fn choose(
     nodes: &mut [NodeState],
     balancers: &mut [Option<Box<dyn Balancer>>],
+    make: &Balancers,
     all_live: bool,
     track_load: bool,
-    scenario: &Scenario,
     t: u64,
     v: &Visit,
 ) -> Option<u32> {
@@ -517,32 +513,21 @@ fn choose(
         let c = v.node + i;
         if c >= n { c - n } else { c }
     };
-    match v.pick {
-        Pick::Primary => (0..choices).map(candidate).find(|&c| nodes[c as usize].down == 0),
-        Pick::Balanced => {
-            let balancer = balancers[v.node as usize].get_or_insert_with(|| {
-                let group = ((v.tier.index() as u64) << 32) | v.node as u64;
-                strategy::balance::build(
-                    scenario.system.load_balancing,
-                    workload::stream_seed(scenario.seed, "balance") ^ strategy::mix(group),
-                )
-            });
-            if all_live && !track_load {
-                return Some(candidate(balancer.pick_all_live(choices)));
-            }
-            let mut load = |i: u32| {
-                let node = &mut nodes[candidate(i) as usize];
-                if node.down > 0 {
-                    None
-                } else if track_load {
-                    Some(node.outstanding(t))
-                } else {
-                    Some(0)
-                }
-            };
-            balancer.pick(choices, &mut load).map(candidate)
-        }
+    let balancer = balancers[v.node as usize].get_or_insert_with(|| make.group(v.tier, v.node));
+    if all_live && !track_load {
+        return Some(candidate(balancer.pick_all_live(choices)));
     }
+    let mut load = |i: u32| {
+        let node = &mut nodes[candidate(i) as usize];
+        if node.down > 0 {
+            None
+        } else if track_load {
+            Some(node.outstanding(t))
+        } else {
+            Some(0)
+        }
+    };
+    balancer.pick(choices, &mut load).map(candidate)
 }
 
 impl Engine<'_> {
@@ -582,26 +567,6 @@ impl Engine<'_> {
         if f.kind == FaultKind::CacheFlush {
             self.service.flush_cache(f.tier, f.first, f.count);
         }
-    }
-}
-
-/// Posts each user's history (`population.tweets_per_user`), spread over the day before time 0,
-/// as both modes do before their run.
-pub fn preload(s: &Scenario, service: &Service) {
-    let per_user = s.population.tweets_per_user as u64;
-    let users = service.users() as u64;
-    let total = per_user * users;
-    if total == 0 {
-        return;
-    }
-    let mut rng = workload::rng(s.seed, "preload");
-    let spec = s.workload.op(Op::PostTweet);
-    let mut plan = Plan::default();
-    for i in 0..total {
-        let user = (i % users) as u32;
-        let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
-        let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
-        service.post_tweet(at_ms, user, text, 0, &mut plan);
     }
 }
 

@@ -1,11 +1,15 @@
 //! Load balancing: which of `n` equivalent nodes (replicas of a shard, app nodes, fan-out
-//! workers) serves a visit. The engine keeps one balancer per group of candidates and asks it
-//! when the visit is sent, so a load-aware policy sees the queues as they are at that moment.
+//! workers) serves a visit. The engine keeps one balancer per group of candidates, made by the
+//! [`Balancers`] it is handed, and asks it when the visit is sent, so a load-aware policy sees
+//! the queues as they are at that moment. The replica read policy is a balancer too: under
+//! `read_policy: primary` a shard's reads go to [`Primary`].
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::BalanceKind;
+use super::{BalanceKind, ReadPolicy};
+use crate::seed::{mix, stream_seed};
+use crate::tier::Tier;
 
 /// What a balancer may know about a candidate: `None` when it is down, else its outstanding
 /// visits (queued plus in service).
@@ -149,6 +153,51 @@ impl Balancer for PowerOfTwo {
     }
 }
 
+/// The first live candidate: a shard's primary while it is up, else the next live replica
+/// (`read_policy: primary`).
+pub struct Primary;
+
+impl Balancer for Primary {
+    fn pick(&mut self, n: u32, load: Load) -> Option<u32> {
+        (0..n).find(|&i| load(i).is_some())
+    }
+
+    fn pick_all_live(&mut self, _n: u32) -> u32 {
+        0
+    }
+}
+
+/// What makes the balancer of each group of nodes: the scenario's policy for every group,
+/// except a shard's replicas under `read_policy: primary`. Each group's balancer has a seed of
+/// its own, derived from the master seed and the group (tier and first node), so groups do not
+/// share a random stream.
+#[derive(Clone, Copy, Debug)]
+pub struct Balancers {
+    kind: BalanceKind,
+    read_policy: ReadPolicy,
+    seed: u64,
+}
+
+impl Balancers {
+    pub fn new(kind: BalanceKind, read_policy: ReadPolicy, master_seed: u64) -> Balancers {
+        Balancers { kind, read_policy, seed: stream_seed(master_seed, "balance") }
+    }
+
+    /// The balancer of the group of `tier`'s nodes that starts at node `first`.
+    pub fn group(&self, tier: Tier, first: u32) -> Box<dyn Balancer> {
+        if tier == Tier::Shard && self.read_policy == ReadPolicy::Primary {
+            return Box::new(Primary);
+        }
+        let group = ((tier.index() as u64) << 32) | first as u64;
+        build(self.kind, self.seed ^ mix(group))
+    }
+
+    /// Whether the balancers look at outstanding visits (then the engine tracks them).
+    pub fn needs_load(&self) -> bool {
+        build(self.kind, 0).needs_load()
+    }
+}
+
 /// A balancer of `kind`; `seed` feeds the random ones.
 pub fn build(kind: BalanceKind, seed: u64) -> Box<dyn Balancer> {
     match kind {
@@ -162,6 +211,26 @@ pub fn build(kind: BalanceKind, seed: u64) -> Box<dyn Balancer> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn primary_reads_take_the_first_live_replica() {
+        let mut p = Primary;
+        assert_eq!(p.pick_all_live(3), 0);
+        assert_eq!(p.pick(3, &mut |i| (i != 0).then_some(5)), Some(1));
+        assert_eq!(p.pick(3, &mut |i| (i == 2).then_some(0)), Some(2));
+        assert_eq!(p.pick(3, &mut |_| None), None);
+    }
+
+    #[test]
+    fn balancers_follow_the_read_policy_on_shards_only() {
+        let b = Balancers::new(BalanceKind::RoundRobin, ReadPolicy::Primary, 7);
+        let mut shard = b.group(Tier::Shard, 4);
+        assert_eq!((0..3).map(|_| shard.pick_all_live(3)).collect::<Vec<_>>(), [0, 0, 0]);
+        let mut app = b.group(Tier::App, 0);
+        assert_eq!((0..3).map(|_| app.pick_all_live(3)).collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(!b.needs_load());
+        assert!(Balancers::new(BalanceKind::LeastOutstanding, ReadPolicy::Balanced, 7).needs_load());
+    }
 
     fn all_up(_: u32) -> Option<u32> {
         Some(0)

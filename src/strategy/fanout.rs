@@ -3,12 +3,28 @@
 
 use super::FanoutKind;
 
+/// The fan-out a scenario configures (`system.fanout`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FanoutSpec {
+    pub strategy: FanoutKind,
+    pub celebrity_followers: u64,
+    pub timeline_length: u32,
+}
+
 pub trait FanoutPolicy: Send + Sync {
     /// Whether a tweet by an author with `followers` followers is delivered to (some of) their
     /// followers' timelines.
     fn push(&self, followers: u32) -> bool;
     /// Whether a reader merges this followee's recent tweets in at read time.
     fn pull(&self, followee_followers: u32) -> bool;
+    /// Whether any tweet may be pushed, so that home timelines are materialised and read.
+    fn materialises(&self) -> bool {
+        true
+    }
+    /// Whether any followee may be pulled at read time.
+    fn pulls(&self) -> bool {
+        true
+    }
     /// Whether the policy decides per follow edge; then `push_to` and `pull_from` refine
     /// `push` and `pull`.
     fn per_edge(&self) -> bool {
@@ -33,6 +49,9 @@ impl FanoutPolicy for Push {
     fn pull(&self, _: u32) -> bool {
         false
     }
+    fn pulls(&self) -> bool {
+        false
+    }
 }
 
 /// Fan-out on read: nothing is delivered; a reader merges all followees' recent tweets.
@@ -43,6 +62,9 @@ impl FanoutPolicy for Pull {
     }
     fn pull(&self, _: u32) -> bool {
         true
+    }
+    fn materialises(&self) -> bool {
+        false
     }
 }
 
@@ -59,10 +81,22 @@ impl FanoutPolicy for Hybrid {
     }
 }
 
+/// What cost-based fan-out decides each edge from: each user's post and home-timeline read
+/// rates (per second, indexed by user) and what one delivery and one pulled author cost (any
+/// one unit of time).
+#[derive(Clone, Debug, Default)]
+pub struct EdgeCosts {
+    pub post_rates: Vec<f64>,
+    pub read_rates: Vec<f64>,
+    pub push_cost: f64,
+    pub pull_cost: f64,
+}
+
 /// Per follow edge, push when the follower reads more often than the author posts, each side
 /// weighted by what it costs (Silberstein et al., "Feeding Frenzy: Selectively Materializing
 /// Users' Event Feeds", SIGMOD 2010): push the edge when
-/// `post_rate(author) × push_cost ≤ read_rate(follower) × pull_cost`.
+/// `post_rate(author) × push_cost ≤ read_rate(follower) × pull_cost`. A user beyond the rates
+/// given posts and reads at rate 0.
 pub struct CostBased {
     /// Per user: posts per second × the cost of one delivery.
     push_cost: Vec<f32>,
@@ -71,17 +105,18 @@ pub struct CostBased {
 }
 
 impl CostBased {
-    /// From each user's post and read rates and the two unit costs (any one unit of time).
-    pub fn new(post_rates: &[f64], read_rates: &[f64], push_cost: f64, pull_cost: f64) -> CostBased {
+    pub fn new(costs: &EdgeCosts) -> CostBased {
         CostBased {
-            push_cost: post_rates.iter().map(|r| (r * push_cost) as f32).collect(),
-            pull_cost: read_rates.iter().map(|r| (r * pull_cost) as f32).collect(),
+            push_cost: costs.post_rates.iter().map(|r| (r * costs.push_cost) as f32).collect(),
+            pull_cost: costs.read_rates.iter().map(|r| (r * costs.pull_cost) as f32).collect(),
         }
     }
 
     #[inline]
     fn pushed(&self, author: u32, follower: u32) -> bool {
-        self.push_cost[author as usize] <= self.pull_cost[follower as usize]
+        let push = self.push_cost.get(author as usize).copied().unwrap_or(0.0);
+        let pull = self.pull_cost.get(follower as usize).copied().unwrap_or(0.0);
+        push <= pull
     }
 }
 
@@ -103,13 +138,14 @@ impl FanoutPolicy for CostBased {
     }
 }
 
-/// The fan-out policy of `kind`; `cost_based` is built by the service, which knows the rates.
-pub fn build(kind: FanoutKind, celebrity_followers: u64) -> Box<dyn FanoutPolicy> {
-    match kind {
+/// The fan-out policy `spec` names. `costs` is asked only by `cost_based`, which decides each
+/// edge from them, so every policy built here is complete.
+pub fn build(spec: &FanoutSpec, costs: impl FnOnce() -> EdgeCosts) -> Box<dyn FanoutPolicy> {
+    match spec.strategy {
         FanoutKind::Push => Box::new(Push),
         FanoutKind::Pull => Box::new(Pull),
-        FanoutKind::Hybrid => Box::new(Hybrid { celebrity_followers }),
-        FanoutKind::CostBased => Box::new(CostBased { push_cost: Vec::new(), pull_cost: Vec::new() }),
+        FanoutKind::Hybrid => Box::new(Hybrid { celebrity_followers: spec.celebrity_followers }),
+        FanoutKind::CostBased => Box::new(CostBased::new(&costs())),
     }
 }
 
@@ -117,11 +153,19 @@ pub fn build(kind: FanoutKind, celebrity_followers: u64) -> Box<dyn FanoutPolicy
 mod tests {
     use super::*;
 
+    fn spec(strategy: FanoutKind, celebrity_followers: u64) -> FanoutSpec {
+        FanoutSpec { strategy, celebrity_followers, timeline_length: 800 }
+    }
+
     #[test]
     fn every_author_is_either_pushed_or_pulled_exactly() {
-        for p in [build(FanoutKind::Push, 0), build(FanoutKind::Pull, 0), build(FanoutKind::Hybrid, 100)] {
+        let no_costs = || panic!("only cost_based asks for costs");
+        for kind in [FanoutKind::Push, FanoutKind::Pull, FanoutKind::Hybrid] {
+            let p = build(&spec(kind, 100), no_costs);
             for f in [0, 1, 100, 101, 1_000_000] {
                 assert!(p.push(f) != p.pull(f), "followers {f}");
+                assert!(!p.push(f) || p.materialises(), "a pushing policy materialises timelines");
+                assert!(!p.pull(f) || p.pulls(), "a pulling policy says it pulls");
             }
         }
         let h = Hybrid { celebrity_followers: 100 };
@@ -132,7 +176,13 @@ mod tests {
     fn cost_based_pushes_an_edge_when_its_reads_cost_more_than_its_posts() {
         // Posts/s: user 0 posts 10, user 1 posts 1; reads/s: user 2 reads 5, user 3 reads 0.5.
         // A delivery costs 2, pulling an author costs 3.
-        let c = CostBased::new(&[10.0, 1.0, 0.0, 0.0], &[0.0, 0.0, 5.0, 0.5], 2.0, 3.0);
+        let costs = EdgeCosts {
+            post_rates: vec![10.0, 1.0, 0.0, 0.0],
+            read_rates: vec![0.0, 0.0, 5.0, 0.5],
+            push_cost: 2.0,
+            pull_cost: 3.0,
+        };
+        let c = build(&spec(FanoutKind::CostBased, 0), || costs);
         // 0 -> 2: 20 vs 15: pull. 1 -> 2: 2 vs 15: push. 0 -> 3: 20 vs 1.5: pull. 1 -> 3: 2 vs 1.5: pull.
         assert!(!c.push_to(0, 2) && c.pull_from(0, 2));
         assert!(c.push_to(1, 2) && !c.pull_from(1, 2));
@@ -143,5 +193,18 @@ mod tests {
                 assert!(c.push_to(a, f) != c.pull_from(a, f));
             }
         }
+    }
+
+    #[test]
+    fn cost_based_answers_for_every_user_even_without_rates() {
+        // Regression: `build` used to return a cost-based policy with no costs, which panicked
+        // on its first edge. Users the rates do not cover post and read at rate 0.
+        let c = build(&spec(FanoutKind::CostBased, 0), EdgeCosts::default);
+        for (a, f) in [(0, 1), (7, 3), (u32::MAX, 0)] {
+            assert!(c.push_to(a, f) != c.pull_from(a, f));
+        }
+        let partial =
+            CostBased::new(&EdgeCosts { post_rates: vec![1.0], read_rates: vec![], push_cost: 1.0, pull_cost: 1.0 });
+        assert!(!partial.push_to(0, 5), "user 5 reads at rate 0: pull user 0's posts");
     }
 }

@@ -82,19 +82,3 @@ pub enum ReadPolicy {
 pub fn name(kind: impl Serialize) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
-
-/// A 64-bit mixer (splitmix64's finaliser): spreads sequential ids evenly over shards and nodes.
-#[inline]
-pub fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// Maps a hash to 0..n without the bias of `%` (Lemire's multiply-shift).
-#[inline]
-pub fn bucket(hash: u64, n: u32) -> u32 {
-    ((hash as u128 * n as u128) >> 64) as u32
-}

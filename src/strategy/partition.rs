@@ -3,9 +3,24 @@
 //! Replicas of shard `s` sit on shard nodes `s, s+1, ... s+replication-1` (mod shards), so
 //! every replica of a shard is on a distinct node.
 
-use super::{PartitionKind, bucket, mix};
-use crate::scenario::Partitioning;
-use crate::service::ids;
+use super::PartitionKind;
+use crate::ids;
+use crate::seed::{bucket, mix};
+
+/// The partitioning a scenario configures (`system.partitioning`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PartitionSpec {
+    pub strategy: PartitionKind,
+    pub shards: u32,
+    pub replication: u32,
+    /// Points per shard on the ring of `consistent_hash` (0 for other strategies).
+    pub vnodes: u32,
+    pub read_policy: super::ReadPolicy,
+    /// Length of a time bucket (`time_range`, `user_time`), nanoseconds.
+    pub time_bucket_ns: u64,
+    /// Shards per user group (`user_time`; 1 for other strategies).
+    pub group_size: u32,
+}
 
 pub trait Partitioner: Send + Sync {
     /// The shard of a user's own data: their tweet index, home timeline, favourites, follows.
@@ -159,7 +174,7 @@ impl Partitioner for UserTime {
 /// (`vnodes` points per shard on a ring, 1h time buckets, groups of up to 4 shards).
 pub fn of_kind(kind: PartitionKind, shards: u32, vnodes: u32) -> Box<dyn Partitioner> {
     let group_size = (1..=shards.min(4)).rev().find(|g| shards.is_multiple_of(*g)).unwrap_or(1);
-    build(&Partitioning {
+    build(&PartitionSpec {
         strategy: kind,
         shards,
         replication: 1,
@@ -171,14 +186,14 @@ pub fn of_kind(kind: PartitionKind, shards: u32, vnodes: u32) -> Box<dyn Partiti
 }
 
 /// The partitioner a scenario names.
-pub fn build(p: &Partitioning) -> Box<dyn Partitioner> {
+pub fn build(p: &PartitionSpec) -> Box<dyn Partitioner> {
     with_shards(p, p.shards)
 }
 
 /// The partitioner a scenario names, with another number of shards (to measure what moves
 /// when a shard is added or removed). `user_time` keeps its group size where it divides
 /// `shards`, else uses groups of one.
-pub fn with_shards(p: &Partitioning, shards: u32) -> Box<dyn Partitioner> {
+pub fn with_shards(p: &PartitionSpec, shards: u32) -> Box<dyn Partitioner> {
     let bucket_ms = (p.time_bucket_ns / 1_000_000).max(1);
     match p.strategy {
         PartitionKind::UserHash => Box::new(UserHash { shards }),
@@ -206,8 +221,8 @@ mod tests {
     use super::*;
     use crate::strategy::ReadPolicy;
 
-    fn spec(strategy: PartitionKind) -> Partitioning {
-        Partitioning {
+    fn spec(strategy: PartitionKind) -> PartitionSpec {
+        PartitionSpec {
             strategy,
             shards: 8,
             replication: 1,

@@ -9,9 +9,10 @@ use std::path::Path;
 use super::util::{load, repo, write};
 use tweetcap::graph::FollowGraph;
 use tweetcap::scenario::Scenario;
-use tweetcap::service::{Access, Kind, Plan, Service, Tier};
+use tweetcap::service::{Access, Kind, Plan, Service};
 use tweetcap::strategy::Partitioner;
 use tweetcap::strategy::partition::UserHash;
+use tweetcap::tier::Tier;
 
 /// File ids 10, 20, 30, 40 become users 0, 1, 2, 3 (order of first appearance).
 /// Follows: 0→1, 0→2, 2→1, 3→1, 1→0. Followers: of 0 {1}; of 1 {0, 2, 3}; of 2 {0}; of 3 none.
@@ -36,8 +37,8 @@ fn scenario_with(dir: &Path, fanout: &str, system: &str) -> Scenario {
 }
 
 fn service(s: &Scenario) -> Service {
-    let graph = tweetcap::run::build_graph(s).expect("graph");
-    Service::new(s, graph)
+    let graph = tweetcap::assembly::build_graph(s).expect("graph");
+    tweetcap::assembly::service(s, graph)
 }
 
 fn bytes(svc: &Service, kind: Kind) -> u64 {
@@ -52,7 +53,7 @@ fn shard(u: u32) -> u32 {
 fn the_file_graph_is_the_one_drawn_above() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(dir.path(), "push");
-    let g: FollowGraph = tweetcap::run::build_graph(&s).unwrap();
+    let g: FollowGraph = tweetcap::assembly::build_graph(&s).unwrap();
     assert_eq!((g.users(), g.edges()), (4, 5));
     assert_eq!(g.followers(1), [0, 2, 3]);
     assert_eq!(g.followees(0), [1, 2]);
@@ -281,7 +282,7 @@ fn a_whole_run_reconciles_deliveries_with_the_graph() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(dir.path(), "push");
     let svc = service(&s);
-    let engine = tweetcap::sim::Engine::new(&s, svc);
+    let engine = tweetcap::sim::Engine::new(&s, svc, tweetcap::assembly::balancers(&s));
     let outcome = engine.run(&mut |_| {});
     let svc = &outcome.service;
     let expected: u64 = (0..4).map(|u| svc.tweets_of(u).len() as u64 * svc.graph().followers(u).len() as u64).sum();

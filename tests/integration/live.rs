@@ -35,9 +35,9 @@ fn contended(extra: &[&str]) -> Scenario {
 /// Builds the service as `run` does and hammers it from `tasks` threads at once, each with its
 /// own request stream, recording what each response acknowledged.
 fn hammer(s: &Scenario, tasks: u64, per_task: usize) -> (Arc<Service>, Ledger, tweetcap::service::Counts) {
-    let graph = tweetcap::run::build_graph(s).unwrap();
-    let svc = Service::new(s, graph);
-    tweetcap::sim::preload(s, &svc);
+    let graph = tweetcap::assembly::build_graph(s).unwrap();
+    let svc = tweetcap::assembly::service(s, graph);
+    workload::preload(s, &svc);
     let before = svc.counts();
     let svc = Arc::new(svc);
     let t0 = Instant::now();
@@ -248,7 +248,7 @@ fn load_refuses_bad_input_without_writing_a_report() {
 #[test]
 fn executed_requests_say_what_they_changed() {
     let s = small(&[]);
-    let svc = Service::new(&s, tweetcap::run::build_graph(&s).unwrap());
+    let svc = tweetcap::assembly::service(&s, tweetcap::assembly::build_graph(&s).unwrap());
     let mut g = Generator::new(&s, svc.users());
     let (mut plan, mut page) = (Plan::default(), Vec::new());
     let post = g.request(tweetcap::scenario::Op::PostTweet);

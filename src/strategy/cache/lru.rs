@@ -163,7 +163,7 @@ mod tests {
         let mut model: Vec<(u64, u64)> = Vec::new();
         let mut x = 12345u64;
         for _ in 0..20_000 {
-            x = crate::strategy::mix(x);
+            x = crate::seed::mix(x);
             let key = x % 40;
             let bytes = 1 + (x >> 32) % 12;
             if (x >> 20).is_multiple_of(3) {

@@ -23,6 +23,14 @@ pub use wtinylfu::WTinyLfu;
 
 use super::CacheKind;
 
+/// One cache layer a scenario configures (`system.caches.<layer>`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CacheSpec {
+    pub policy: CacheKind,
+    pub nodes: u32,
+    pub capacity_per_node: u64,
+}
+
 pub trait Cache: Send {
     /// Looks a key up; a hit updates what the policy keeps about it.
     fn get(&mut self, key: u64) -> bool;

@@ -1,0 +1,27 @@
+//! Hooks that corrupt the state behind the API's back (a like count, a home timeline), so that
+//! tests can show the live harness's reconciliation fails when it should. Built only with the
+//! `test-hooks` feature, which the crate's own tests turn on; no build of the tool has them.
+
+use super::{Service, lock};
+
+impl Service {
+    /// Test hook: adds one to a tweet's like count without any favourite behind it (a corrupted
+    /// state). Returns false if there is no such tweet.
+    pub fn corrupt_like_count(&self, tweet: u64) -> bool {
+        let mut store = lock(&self.tweets[self.stripe(tweet)]);
+        let store = &mut *store;
+        match store.index.get(&tweet) {
+            Some(&slot) => {
+                store.records[slot as usize].likes += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Test hook: removes the newest entry of `user`'s home timeline without touching the
+    /// storage counters (a lost delivery). Returns the tweet removed.
+    pub fn corrupt_drop_newest_delivery(&self, user: u32) -> Option<u64> {
+        lock(&self.homes[user as usize]).pop_back().map(|t| t.id)
+    }
+}
