@@ -194,7 +194,7 @@ pub fn write(out: &Path, cmp: &Comparison, reports: &[Report]) -> Result<(), Rep
         has_slos: false,
     };
     let title = format!("Comparison of {} variants: throughput and p99", reports.len());
-    let plot = plots::knee_titled(&overlay, &[], title)?;
+    let plot = crate::sweep::knee_titled(&overlay, &[], title)?;
     let mut page = cmp.page();
     page.plot("knee", "Throughput and p99 per variant");
     page.heading(2, "variants", "Each variant's report");

@@ -410,7 +410,7 @@ fn sweep(
         })
         .unwrap_or_default();
     let written = (|| -> Result<(), String> {
-        let knee = tweetcap::report::plots::knee(&sweep, &targets).map_err(|e| e.to_string())?;
+        let knee = tweetcap::sweep::knee(&sweep, &targets).map_err(|e| e.to_string())?;
         let json = serde_json::to_vec_pretty(&sweep).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         tweetcap::report::write_atomic(&out.join("sweep.json"), &json).map_err(|e| e.to_string())?;

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::report::Report;
 use crate::report::doc::{Doc, Span, Table, code, strong, text};
+use crate::report::plots::{self, Knee, PlotError, Rendered};
 use crate::run::RunError;
 use crate::scenario::{self, Overrides, ScenarioError};
 
@@ -346,6 +347,40 @@ impl Sweep {
     pub fn markdown(&self) -> String {
         self.page().to_markdown()
     }
+}
+
+/// The knee curves of a sweep, drawn; `targets` are the scenario's p99 targets by operation.
+pub fn knee(sweep: &Sweep, targets: &[(String, f64)]) -> Result<Rendered, PlotError> {
+    knee_titled(sweep, targets, format!("Sweep of {}: {}", sweep.scenario, sweep.key))
+}
+
+/// As [`knee`], with its own title (a comparison draws its variants as the points).
+pub fn knee_titled(sweep: &Sweep, targets: &[(String, f64)], title: String) -> Result<Rendered, PlotError> {
+    let values: Vec<String> = sweep.points.iter().map(|p| p.value.clone()).collect();
+    let ops: Vec<String> = sweep.points.first().map(|p| p.operations.keys().cloned().collect()).unwrap_or_default();
+    let series = ops
+        .iter()
+        .map(|op| {
+            let pts = sweep
+                .points
+                .iter()
+                .map(|p| {
+                    p.operations
+                        .get(op)
+                        .map_or((0.0, 0.0, 0.0), |o| (o.throughput_per_s.mean, o.p99_us.mean, o.p99_us.half_width))
+                })
+                .collect();
+            (op.clone(), pts)
+        })
+        .collect();
+    plots::knee(&Knee {
+        title,
+        key: sweep.key.clone(),
+        picked: sweep.smallest_meeting_slos.as_ref().and_then(|v| values.iter().position(|x| x == v)),
+        values,
+        series,
+        targets: targets.to_vec(),
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Integration tests, one binary with a module per concern.
 
+mod architecture;
 mod bad_input;
 mod cache_replay;
 mod check;

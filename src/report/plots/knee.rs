@@ -10,54 +10,25 @@ use super::{
     Drawn, Figure, Key, PlotError, Rendered, canvas, label_style, legend_column, light_grid, op_colour, render,
     small_style,
 };
-use crate::sweep::Sweep;
 
 /// One operation's points: (throughput/s, p99 µs, p99 half-width µs) per value.
-type OpSeries = (String, Vec<(f64, f64, f64)>);
+pub type OpSeries = (String, Vec<(f64, f64, f64)>);
 
-pub(crate) struct Knee {
-    title: String,
-    key: String,
-    values: Vec<String>,
-    series: Vec<OpSeries>,
+/// Knee curves to draw: per operation, one point per value of the key, in the order swept.
+pub struct Knee {
+    pub title: String,
+    pub key: String,
+    pub values: Vec<String>,
+    pub series: Vec<OpSeries>,
     /// (op, p99 target µs).
-    targets: Vec<(String, f64)>,
+    pub targets: Vec<(String, f64)>,
     /// Index of the value picked as the smallest meeting the SLOs.
-    picked: Option<usize>,
+    pub picked: Option<usize>,
 }
 
-/// Draws the knee curves of a sweep; `targets` are the scenario's p99 targets by operation.
-pub fn knee(sweep: &Sweep, targets: &[(String, f64)]) -> Result<Rendered, PlotError> {
-    knee_titled(sweep, targets, format!("Sweep of {}: {}", sweep.scenario, sweep.key))
-}
-
-/// As [`knee`], with its own title (a comparison draws its variants as the points).
-pub fn knee_titled(sweep: &Sweep, targets: &[(String, f64)], title: String) -> Result<Rendered, PlotError> {
-    let values: Vec<String> = sweep.points.iter().map(|p| p.value.clone()).collect();
-    let ops: Vec<String> = sweep.points.first().map(|p| p.operations.keys().cloned().collect()).unwrap_or_default();
-    let series = ops
-        .iter()
-        .map(|op| {
-            let pts = sweep
-                .points
-                .iter()
-                .map(|p| {
-                    p.operations
-                        .get(op)
-                        .map_or((0.0, 0.0, 0.0), |o| (o.throughput_per_s.mean, o.p99_us.mean, o.p99_us.half_width))
-                })
-                .collect();
-            (op.clone(), pts)
-        })
-        .collect();
-    render(&Knee {
-        title,
-        key: sweep.key.clone(),
-        picked: sweep.smallest_meeting_slos.as_ref().and_then(|v| values.iter().position(|x| x == v)),
-        values,
-        series,
-        targets: targets.to_vec(),
-    })
+/// Draws knee curves (a sweep's, or a comparison's with its variants as the values).
+pub fn knee(curves: &Knee) -> Result<Rendered, PlotError> {
+    render(curves)
 }
 
 impl Figure for Knee {

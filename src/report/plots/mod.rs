@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Report, ReportError, write_atomic};
 pub use axis::{percentile_label, percentile_x};
-pub use knee::{knee, knee_titled};
+pub use knee::{Knee, knee};
 pub use mrc::miss_ratio_curve;
 
 /// Width and height of every plot, in pixels.
