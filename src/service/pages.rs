@@ -1,0 +1,417 @@
+//! Page reads: a home timeline (its materialised part from the cache or the user's shard, its
+//! pulled part merged in from followees' own tweets) and a user timeline, then hydration (the
+//! tweets and their authors' records through the tweet and user caches, the misses from the
+//! shards) and the images the client fetches after the response (through the image cache, the
+//! misses from the blob tier), with the cache fills left to the background.
+
+use smallvec::{SmallVec, smallvec};
+use std::collections::BinaryHeap;
+
+use super::plan::{Access, Plan};
+use super::{INDEX_ENTRY_BYTES, INLINE, Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, USER_RECORD_BYTES, lock};
+use crate::tier::Tier;
+
+/// Items and bytes per shard or node touched by a page of tweets: counted in place on the
+/// stack when there are few shards or nodes, else in a short list of the ones touched.
+struct PageTally {
+    /// How many indices the dense counts cover; 0 when the sparse list is used.
+    dense: usize,
+    items: [u32; INLINE],
+    bytes: [u64; INLINE],
+    sparse: SmallVec<[(u32, u32, u64); 32]>,
+}
+
+impl PageTally {
+    /// A tally over indices `0..n`.
+    #[inline(always)]
+    fn new(n: usize) -> PageTally {
+        PageTally {
+            dense: if n <= INLINE { n } else { 0 },
+            items: [0; INLINE],
+            bytes: [0; INLINE],
+            sparse: SmallVec::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, index: u32, bytes: u64) {
+        self.add_n(index, 1, bytes);
+    }
+
+    /// Adds `items` items of `bytes` bytes in all.
+    #[inline(always)]
+    fn add_n(&mut self, index: u32, items: u32, bytes: u64) {
+        let i = index as usize;
+        if i < self.dense {
+            self.items[i] += items;
+            self.bytes[i] += bytes;
+        } else {
+            match self.sparse.iter_mut().find(|e| e.0 == index) {
+                Some(e) => {
+                    e.1 += items;
+                    e.2 += bytes;
+                }
+                None => self.sparse.push((index, items, bytes)),
+            }
+        }
+    }
+
+    /// Calls `f(index, items, bytes)` for each index touched, by index, so that plans do not
+    /// depend on the order tweets were found in.
+    fn for_each(&mut self, mut f: impl FnMut(u32, u32, u64)) {
+        for i in 0..self.dense {
+            if self.items[i] > 0 {
+                f(i as u32, self.items[i], self.bytes[i]);
+            }
+        }
+        self.sparse.sort_unstable_by_key(|e| e.0);
+        for &(i, k, bytes) in self.sparse.iter() {
+            f(i, k, bytes);
+        }
+    }
+}
+
+/// One author of a page: how many of its tweets are theirs, and their bytes.
+struct PageAuthor {
+    user: u32,
+    tweets: u32,
+    bytes: u64,
+}
+
+/// The distinct authors of a page, in order of first appearance, into `list` (empty; filled in
+/// place, as the list is a few hundred bytes to move).
+fn page_authors(page: &[TweetRef], list: &mut SmallVec<[PageAuthor; 32]>) {
+    // A 256-bit filter of the authors seen answers most "new author?" questions without
+    // scanning the list.
+    let mut seen = [0u64; 4];
+    for t in page {
+        let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let known = if seen[word] & mask == 0 { None } else { list.iter_mut().position(|a| a.user == t.author) };
+        match known {
+            Some(i) => {
+                list[i].tweets += 1;
+                list[i].bytes += t.bytes();
+            }
+            None => {
+                seen[word] |= mask;
+                list.push(PageAuthor { user: t.author, tweets: 1, bytes: t.bytes() });
+            }
+        }
+    }
+}
+
+/// What a page read leaves to fill in the background: tweets (id, bytes) and user records
+/// that missed their caches.
+#[derive(Default)]
+struct Fills {
+    tweets: Vec<(u64, u64)>,
+    users: SmallVec<[u32; 32]>,
+}
+
+impl Service {
+    /// Reads a page for its response (hydration): the tweets, through the tweet cache if there
+    /// is one, and their authors' user records, through the user cache if there is one; then
+    /// the shards holding the misses. Cache fills are left in `fills` for the background.
+    fn hydrate(&self, page: &[TweetRef], plan: &mut Plan, fills: &mut Fills) -> u64 {
+        // A page touches few shards and cache nodes: sparse tallies of (index, items, bytes).
+        let mut per_shard = PageTally::new(self.topology.shards as usize);
+        let mut authors = SmallVec::new();
+        page_authors(page, &mut authors);
+        let mut response = authors.iter().map(|a| a.bytes).sum::<u64>();
+        response += authors.len() as u64 * USER_RECORD_BYTES;
+        // Without a tweet cache every tweet is read from its shard; when tweets live on their
+        // author's shard, that is found once per author, below, for the tweets and the record.
+        let tweets_by_author = self.tweet_cache.is_none() && self.partitioner.tweets_with_author();
+        match &self.tweet_cache {
+            Some(cache) => {
+                let mut per_node = PageTally::new(cache.len());
+                self.in_stripe_order(page, |t| {
+                    let bytes = t.bytes();
+                    let (node, hit) = cache.get(t.id, bytes);
+                    if let Some(node) = node {
+                        per_node.add(node, if hit { bytes } else { 0 });
+                    }
+                    if !hit {
+                        per_shard.add(self.partitioner.tweet_shard(t.id, t.author), bytes);
+                        fills.tweets.push((t.id, bytes));
+                    }
+                });
+                per_node.for_each(|node, k, bytes| plan.visit(Tier::TweetCache, node, Access::Read, k, bytes));
+            }
+            None if tweets_by_author => {}
+            None => {
+                for t in page {
+                    per_shard.add(self.partitioner.tweet_shard(t.id, t.author), t.bytes());
+                }
+            }
+        }
+        // Each author's record once per page, with the tweet reads, in order of first
+        // appearance (the order the user cache sees them).
+        let mut user_nodes = PageTally::new(self.user_cache.as_ref().map_or(0, |c| c.len()));
+        for a in &authors {
+            let shard = tweets_by_author.then(|| self.partitioner.user_shard(a.user));
+            if let Some(shard) = shard {
+                per_shard.add_n(shard, a.tweets, a.bytes);
+            }
+            let record_missed = match &self.user_cache {
+                Some(cache) => {
+                    let (node, hit) = cache.get(a.user as u64, USER_RECORD_BYTES);
+                    if let Some(node) = node {
+                        user_nodes.add(node, if hit { USER_RECORD_BYTES } else { 0 });
+                    }
+                    if !hit {
+                        fills.users.push(a.user);
+                    }
+                    !hit
+                }
+                None => true,
+            };
+            if record_missed {
+                let shard = shard.unwrap_or_else(|| self.partitioner.user_shard(a.user));
+                per_shard.add(shard, USER_RECORD_BYTES);
+            }
+        }
+        user_nodes.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Read, k, bytes));
+        // The cache lookups (if any) are one stage; the shard reads of the misses the next.
+        plan.end_stage();
+        per_shard.for_each(|shard, k, bytes| self.read(plan, shard, k, bytes));
+        plan.end_stage();
+        response
+    }
+
+    /// The images of a page, as the client fetches them after the response: from the image
+    /// cache (a CDN edge) if there is one, the misses from the blob tier and filled back.
+    fn view_images(&self, page: &[TweetRef], plan: &mut Plan) {
+        if !page.iter().any(TweetRef::has_image) {
+            return;
+        }
+        let mut per_blob = PageTally::new(self.topology.blob as usize);
+        let mut reads = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.len()));
+        let mut fills = PageTally::new(self.image_cache.as_ref().map_or(0, |c| c.len()));
+        for t in page.iter().filter(|t| t.has_image()) {
+            let Some(image) = self.tweet(t.id).map(|r| r.image as u64) else { continue };
+            let hit = match &self.image_cache {
+                Some(cache) => {
+                    let (node, hit) = cache.get(t.id, image);
+                    if let Some(node) = node {
+                        reads.add(node, if hit { image } else { 0 });
+                    }
+                    if !hit && let Some(node) = cache.insert(t.id, image) {
+                        fills.add(node, image);
+                    }
+                    hit
+                }
+                None => false,
+            };
+            if !hit {
+                per_blob.add(self.blob_node(t.id), image);
+            }
+        }
+        reads.for_each(|node, k, bytes| plan.visit(Tier::ImageCache, node, Access::Read, k, bytes));
+        per_blob.for_each(|node, k, bytes| plan.visit(Tier::Blob, node, Access::Read, k, bytes));
+        fills.for_each(|node, k, bytes| plan.visit(Tier::ImageCache, node, Access::Write, k, bytes));
+        plan.end_stage();
+    }
+
+    /// Calls `found` for each tweet of a page, grouped by stripe of the tweet store (stripes in
+    /// order, then page order): the order in which the tweet cache sees a page's lookups.
+    fn in_stripe_order(&self, page: &[TweetRef], mut found: impl FnMut(&TweetRef)) {
+        let stripes = self.tweets.len();
+        if stripes <= 64 {
+            let mut present = 0u64;
+            for t in page {
+                present |= 1 << self.stripe(t.id);
+            }
+            while present != 0 {
+                let stripe = present.trailing_zeros() as usize;
+                present &= present - 1;
+                for t in page.iter().filter(|t| self.stripe(t.id) == stripe) {
+                    found(t);
+                }
+            }
+        } else {
+            page.iter().for_each(found);
+        }
+    }
+
+    fn fill_caches(&self, fills: &Fills, plan: &mut Plan) {
+        if let Some(cache) = &self.tweet_cache
+            && !fills.tweets.is_empty()
+        {
+            let mut per_node = PageTally::new(cache.len());
+            for &(id, bytes) in &fills.tweets {
+                if let Some(n) = cache.insert(id, bytes) {
+                    per_node.add(n, bytes);
+                }
+            }
+            per_node.for_each(|node, k, bytes| plan.visit(Tier::TweetCache, node, Access::Write, k, bytes));
+        }
+        if let Some(cache) = &self.user_cache
+            && !fills.users.is_empty()
+        {
+            let mut per_node = PageTally::new(cache.len());
+            for &u in &fills.users {
+                if let Some(n) = cache.insert(u as u64, USER_RECORD_BYTES) {
+                    per_node.add(n, USER_RECORD_BYTES);
+                }
+            }
+            per_node.for_each(|node, k, bytes| plan.visit(Tier::UserCache, node, Access::Write, k, bytes));
+        }
+    }
+
+    /// The home timeline of `user`: the newest `page_size` tweets of the accounts they follow.
+    /// Pushed tweets come from the materialised timeline; pulled authors' tweets are merged in.
+    pub fn home_timeline(&self, user: u32, page_size: u32, plan: &mut Plan, out: &mut Vec<u64>) {
+        plan.clear();
+        out.clear();
+        self.app(plan, Access::Read);
+        let page = page_size as usize;
+        let mut candidates: SmallVec<[TweetRef; 64]> = SmallVec::new();
+        let mut timeline_fill = None;
+
+        // The materialised part, unless nothing is ever pushed.
+        let materialised = self.fanout.materialises();
+        if materialised {
+            let user_shard = self.partitioner.user_shard(user);
+            let stored = {
+                // The newest `page` entries: the tail of the ring's two halves.
+                let home = lock(&self.homes[user as usize]);
+                let (older, newer) = home.as_slices();
+                if newer.len() >= page {
+                    candidates.extend_from_slice(&newer[newer.len() - page..]);
+                } else {
+                    candidates.extend_from_slice(&older[older.len().saturating_sub(page - newer.len())..]);
+                    candidates.extend_from_slice(newer);
+                }
+                home.len()
+            };
+            let found = candidates.len() as u32;
+            let page_bytes = found as u64 * TIMELINE_ENTRY_BYTES;
+            let hit = match &self.timeline_cache {
+                Some(cache) => {
+                    let (node, hit) = cache.get(user as u64, page_bytes);
+                    if let Some(node) = node {
+                        plan.visit(Tier::TimelineCache, node, Access::Read, found, if hit { page_bytes } else { 0 });
+                        plan.end_stage();
+                    }
+                    if !hit {
+                        timeline_fill = Some(stored as u64 * TIMELINE_ENTRY_BYTES);
+                    }
+                    hit
+                }
+                None => false,
+            };
+            if !hit {
+                self.read(plan, user_shard, found, page_bytes);
+                plan.end_stage();
+            }
+        }
+
+        // The pulled part: the newest tweets of each followee whose tweets are not pushed.
+        if self.fanout.pulls() {
+            self.pull_into(user, page, &mut candidates, plan);
+        }
+
+        // Newest first. The entries come mostly in id order, already sorted more often than not
+        // (then one pass checks it); an id determines its whole entry, so the order of equal ones
+        // is immaterial.
+        if !candidates.is_sorted_by_key(|t| t.id) {
+            candidates.sort_unstable_by_key(|t| t.id);
+        }
+        candidates.dedup_by_key(|t| t.id);
+        candidates.reverse();
+        candidates.truncate(page);
+        let mut fills = Fills::default();
+        let response = self.hydrate(&candidates, plan, &mut fills);
+        plan.visits[0].bytes = response;
+        plan.begin_background();
+        self.view_images(&candidates, plan);
+        if let (Some(bytes), Some(cache)) = (timeline_fill, &self.timeline_cache) {
+            let bytes = bytes.max(TIMELINE_ENTRY_BYTES);
+            if let Some(node) = cache.insert(user as u64, bytes) {
+                plan.visit(Tier::TimelineCache, node, Access::Write, 1, bytes);
+            }
+        }
+        self.fill_caches(&fills, plan);
+        plan.finish();
+        out.extend(candidates.iter().map(|t| t.id));
+    }
+
+    /// The pulled part of a home timeline: the newest tweets of each followee of `user` whose
+    /// tweets are not pushed, merged into `candidates`, and the index reads that costs.
+    fn pull_into(&self, user: u32, page: usize, candidates: &mut SmallVec<[TweetRef; 64]>, plan: &mut Plan) {
+        let followees = self.followees(user);
+        let shards = self.topology.shards as usize;
+        let mut per_shard: Tally<u32> = smallvec![0; shards];
+        let mut heads: BinaryHeap<(TweetRef, u32, u32)> = BinaryHeap::new();
+        for &f in &followees {
+            if !self.fanout.pull(self.follower_count(f)) || (self.fanout.per_edge() && !self.fanout.pull_from(f, user))
+            {
+                continue;
+            }
+            per_shard[self.partitioner.user_shard(f) as usize] += 1;
+            let st = lock(&self.users[f as usize]);
+            if let Some(&newest) = st.tweets.last() {
+                heads.push((newest, f, st.tweets.len() as u32 - 1));
+            }
+        }
+        // Merge by id (time order), newest first, until the page is full.
+        let mut pulled = 0u32;
+        while let Some((tweet, f, i)) = heads.pop() {
+            candidates.push(tweet);
+            pulled += 1;
+            if pulled as usize >= page {
+                break;
+            }
+            if i > 0 {
+                let prev = lock(&self.users[f as usize]).tweets[i as usize - 1];
+                heads.push((prev, f, i - 1));
+            }
+        }
+        for (shard, &k) in per_shard.iter().enumerate() {
+            if k > 0 {
+                // Each followee's index yields at most a page of ids.
+                self.read(plan, shard as u32, k, k as u64 * page as u64 * INDEX_ENTRY_BYTES);
+            }
+        }
+        plan.end_stage();
+    }
+
+    /// The newest `page_size` tweets `user` posted. Without a tweet cache, when every tweet of
+    /// the page lives on the user's own shard (user_hash), index and bodies are one read.
+    pub fn user_timeline(&self, user: u32, page_size: u32, plan: &mut Plan, out: &mut Vec<u64>) {
+        plan.clear();
+        out.clear();
+        self.app(plan, Access::Read);
+        let page: SmallVec<[TweetRef; 64]> = {
+            let st = lock(&self.users[user as usize]);
+            st.tweets.iter().rev().take(page_size as usize).copied().collect()
+        };
+        out.extend(page.iter().map(|t| t.id));
+        let shard = self.partitioner.user_shard(user);
+        // The page's one author's record lives on the same shard: one read for all of it.
+        let colocated = self.tweet_cache.is_none()
+            && self.user_cache.is_none()
+            && (self.partitioner.tweets_with_author()
+                || page.iter().all(|t| self.partitioner.tweet_shard(t.id, user) == shard));
+        let mut fills = Fills::default();
+        let response = if colocated {
+            let author = if page.is_empty() { 0 } else { USER_RECORD_BYTES };
+            let bytes = page.iter().map(TweetRef::bytes).sum::<u64>() + author;
+            self.read(plan, shard, page.len() as u32 + u32::from(author > 0), bytes);
+            plan.end_stage();
+            bytes
+        } else {
+            let index_bytes = page.len() as u64 * INDEX_ENTRY_BYTES;
+            self.read(plan, shard, page.len() as u32, index_bytes);
+            plan.end_stage();
+            self.hydrate(&page, plan, &mut fills)
+        };
+        plan.visits[0].bytes = response;
+        plan.begin_background();
+        self.view_images(&page, plan);
+        self.fill_caches(&fills, plan);
+        plan.finish();
+    }
+}

@@ -1,0 +1,231 @@
+//! The API's writes: posting a tweet (stored under a Snowflake id, then fanned out to the
+//! followers the fan-out policy pushes to), liking a tweet, following and unfollowing.
+
+use smallvec::smallvec;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::plan::{Access, Group, Plan};
+use super::{
+    EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, HISTORY_MS, INDEX_ENTRY_BYTES, Kind, RECENT_TWEETS, Service,
+    TIMELINE_ENTRY_BYTES, Tally, Tweet, TweetRef, lock,
+};
+use crate::tier::Tier;
+
+/// Sorted-list set operations for the small follow-change lists.
+fn set_insert(v: &mut Vec<u32>, x: u32) {
+    if let Err(i) = v.binary_search(&x) {
+        v.insert(i, x);
+    }
+}
+
+fn set_remove(v: &mut Vec<u32>, x: u32) {
+    if let Ok(i) = v.binary_search(&x) {
+        v.remove(i);
+    }
+}
+
+impl Service {
+    /// Posts a tweet at `now_ms` (milliseconds since the start of the run; may be negative
+    /// history down to `-HISTORY_MS`). Returns its id.
+    pub fn post_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32, plan: &mut Plan) -> u64 {
+        plan.clear();
+        self.app(plan, Access::Write);
+        plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
+        let user_shard = self.partitioner.user_shard(user);
+        let worker = user_shard & (self.tweets.len() as u32 - 1);
+        let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
+        // The id is made, stored and appended under the author's lock, so the author's list
+        // stays in id order even when one author posts from several threads.
+        let entry = {
+            let mut author = lock(&self.users[user as usize]);
+            let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
+            let mut store = lock(&self.tweets[worker as usize]);
+            let slot = store.records.len() as u32;
+            store.records.push(tweet);
+            store.index.insert(id, slot);
+            let entry = TweetRef::new(id, user, text_bytes, image_bytes);
+            author.tweets.push(entry);
+            entry
+        };
+        let id = entry.id;
+        if image_bytes > 0 {
+            let node = self.blob_node(id);
+            plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
+            plan.end_stage();
+            self.images.fetch_add(image_bytes as u64, Relaxed);
+        }
+        let tweet_shard = self.partitioner.tweet_shard(id, user);
+        self.add_bytes(Kind::Tweets, tweet_shard, tweet.bytes() as i64);
+        self.write_all(plan, tweet_shard, 1, tweet.bytes());
+        self.add_bytes(Kind::Tweets, user_shard, INDEX_ENTRY_BYTES as i64);
+        self.write_all(plan, user_shard, 1, INDEX_ENTRY_BYTES);
+        {
+            let mut recent = lock(&self.recent);
+            if recent.len() == RECENT_TWEETS {
+                recent.pop_front();
+            }
+            recent.push_back(id);
+        }
+        plan.begin_background();
+
+        // Fan-out on write.
+        let mut followers = Vec::new();
+        if self.fanout.push(self.follower_count(user)) {
+            self.followers_into(user, &mut followers);
+            if self.fanout.per_edge() {
+                followers.retain(|&f| self.fanout.push_to(user, f));
+            }
+        }
+        if !followers.is_empty() {
+            for batch in followers.chunks(FANOUT_BATCH as usize) {
+                plan.visit_any(
+                    Tier::Fanout,
+                    Group { first: 0, choices: self.topology.fanout },
+                    Access::Write,
+                    batch.len() as u32,
+                    batch.len() as u64 * TIMELINE_ENTRY_BYTES,
+                );
+            }
+            plan.end_stage();
+            let shards = self.topology.shards as usize;
+            let mut per_shard: Tally<u32> = smallvec![0; shards];
+            let mut per_cache: Tally<u32> = smallvec![0; self.topology.timeline_cache as usize];
+            let mut grown: Tally<u32> = smallvec![0; shards];
+            for &f in &followers {
+                let shard = self.partitioner.user_shard(f) as usize;
+                per_shard[shard] += 1;
+                let mut home = lock(&self.homes[f as usize]);
+                home.push_back(entry);
+                if home.len() > self.timeline_length {
+                    home.pop_front();
+                } else {
+                    grown[shard] += 1;
+                }
+            }
+            if let Some(cache) = &self.timeline_cache {
+                cache.count_held(&followers, &mut per_cache);
+            }
+            for (shard, &k) in per_shard.iter().enumerate() {
+                if k > 0 {
+                    self.write_all(plan, shard as u32, k, k as u64 * TIMELINE_ENTRY_BYTES);
+                }
+                if grown[shard] > 0 {
+                    self.add_bytes(Kind::Timelines, shard as u32, grown[shard] as i64 * TIMELINE_ENTRY_BYTES as i64);
+                }
+            }
+            for (node, &k) in per_cache.iter().enumerate() {
+                if k > 0 {
+                    plan.visit(Tier::TimelineCache, node as u32, Access::Write, k, k as u64 * TIMELINE_ENTRY_BYTES);
+                }
+            }
+            plan.deliveries = followers.len() as u32;
+        }
+        plan.finish();
+        let mut c = lock(&self.counts);
+        c.tweets += 1;
+        c.deliveries += plan.deliveries as u64;
+        id
+    }
+
+    /// Records that `user` likes `tweet`. Returns false (and writes nothing) if the tweet does
+    /// not exist or the user already likes it.
+    pub fn like_tweet(&self, user: u32, tweet: u64, plan: &mut Plan) -> bool {
+        plan.clear();
+        self.app(plan, Access::Write);
+        let user_shard = self.partitioner.user_shard(user);
+        let fresh = {
+            let mut st = lock(&self.users[user as usize]);
+            match st.favourites.binary_search(&tweet) {
+                Ok(_) => false,
+                Err(i) if self.tweet(tweet).is_some() => {
+                    st.favourites.insert(i, tweet);
+                    true
+                }
+                Err(_) => false,
+            }
+        };
+        if !fresh {
+            self.read(plan, user_shard, 1, 0);
+            plan.finish();
+            return false;
+        }
+        let stripe = self.stripe(tweet);
+        let author = {
+            let mut store = lock(&self.tweets[stripe]);
+            let store = &mut *store;
+            let slot = *store.index.get(&tweet).expect("checked above");
+            let t = &mut store.records[slot as usize];
+            t.likes += 1;
+            t.author
+        };
+        self.add_bytes(Kind::Likes, user_shard, FAVOURITE_BYTES as i64);
+        self.write_all(plan, self.partitioner.tweet_shard(tweet, author), 1, 4);
+        self.write_all(plan, user_shard, 1, FAVOURITE_BYTES);
+        plan.finish();
+        lock(&self.counts).likes += 1;
+        true
+    }
+
+    /// `a` follows `b`. Returns false (and writes nothing) if a == b or a already follows b.
+    /// The check and a's change happen under one hold of a's lock, so concurrent follows of
+    /// the same edge change it once.
+    pub fn follow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
+        self.change_follow(a, b, true, plan)
+    }
+
+    /// `a` stops following `b`. Returns false (and writes nothing) if a does not follow b.
+    pub fn unfollow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
+        self.change_follow(a, b, false, plan)
+    }
+
+    fn change_follow(&self, a: u32, b: u32, follow: bool, plan: &mut Plan) -> bool {
+        plan.clear();
+        self.app(plan, Access::Write);
+        let sa = self.partitioner.user_shard(a);
+        let changed = a != b && {
+            // Both users' locks, taken in id order (so two changes cannot deadlock), are held
+            // from the check to the last change: concurrent changes of one edge serialise.
+            let (first, second) = if a < b { (a, b) } else { (b, a) };
+            let mut g1 = lock(&self.users[first as usize]);
+            let mut g2 = lock(&self.users[second as usize]);
+            let (sta, stb) = if a < b { (&mut *g1, &mut *g2) } else { (&mut *g2, &mut *g1) };
+            if self.follows_locked(sta, a, b) == follow {
+                false
+            } else {
+                let in_base = self.graph.followees(a).binary_search(&b).is_ok();
+                let (followees, followers) = match (follow, in_base) {
+                    (true, true) | (false, true) => (&mut sta.removed_followees, &mut stb.removed_followers),
+                    (true, false) | (false, false) => (&mut sta.added_followees, &mut stb.added_followers),
+                };
+                // Following a base edge back un-removes it; following a new edge adds it.
+                if follow == in_base {
+                    set_remove(followees, b);
+                    set_remove(followers, a);
+                } else {
+                    set_insert(followees, b);
+                    set_insert(followers, a);
+                }
+                true
+            }
+        };
+        if !changed {
+            self.read(plan, sa, 1, 0);
+            plan.finish();
+            return false;
+        }
+        let sb = self.partitioner.user_shard(b);
+        let delta = if follow { EDGE_SIDE_BYTES as i64 } else { -(EDGE_SIDE_BYTES as i64) };
+        self.add_bytes(Kind::Graph, sa, delta);
+        self.add_bytes(Kind::Graph, sb, delta);
+        self.write_all(plan, sa, 1, EDGE_SIDE_BYTES);
+        self.write_all(plan, sb, 1, EDGE_SIDE_BYTES);
+        plan.finish();
+        let mut c = lock(&self.counts);
+        if follow {
+            c.follows += 1;
+        } else {
+            c.unfollows += 1;
+        }
+        true
+    }
+}
