@@ -20,10 +20,10 @@ pub use dist::Dist;
 pub use file::GraphFormat;
 pub use resolve::{load_model, machine_memory_bytes};
 
+use crate::strategy::BalanceKind;
 use crate::strategy::cache::CacheSpec;
 use crate::strategy::fanout::FanoutSpec;
 use crate::strategy::partition::PartitionSpec;
-use crate::strategy::{BalanceKind, CacheKind, FanoutKind, PartitionKind, ReadPolicy};
 use crate::tier::{Tier, Topology};
 
 /// The operations of the service API, in report order.
@@ -313,17 +313,22 @@ impl System {
 /// this mapping is written.
 pub fn topology(model: &Model, system: &System) -> Topology {
     let count = |t: &Option<TierModel>| t.as_ref().map_or(1, |t| t.count);
+    topology_with(system, count(&model.app), count(&model.blob), count(&model.fanout))
+}
+
+/// The topology of `system`, with the node counts of the tiers the model sizes given.
+pub(crate) fn topology_with(system: &System, app: u32, blob: u32, fanout: u32) -> Topology {
     let cache = |tier: Tier| system.cache(tier).map_or(0, |c| c.nodes);
     Topology {
-        app: count(&model.app),
+        app,
         shards: system.partitioning.shards,
         replication: system.partitioning.replication,
         timeline_cache: cache(Tier::TimelineCache),
         tweet_cache: cache(Tier::TweetCache),
         user_cache: cache(Tier::UserCache),
         image_cache: cache(Tier::ImageCache),
-        blob: count(&model.blob),
-        fanout: count(&model.fanout),
+        blob,
+        fanout,
     }
 }
 
