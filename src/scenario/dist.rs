@@ -65,7 +65,8 @@ impl Dist {
                 let z: f64 = rng.sample(rand_distr::StandardNormal);
                 (mu + sigma * z).exp()
             }
-            Dist::Pareto { scale, shape } => scale / (1.0 - rng.random::<f64>()).powf(1.0 / shape),
+            // Resolution holds shape > 1 and scale > 0, so the distribution is always valid.
+            Dist::Pareto { scale, shape } => rand_distr::Pareto::new(scale, shape).map_or(scale, |d| rng.sample(d)),
             Dist::Zipf { .. } => 0.0,
         }
     }
@@ -173,6 +174,21 @@ pub fn parse(
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn pareto_has_its_scale_as_minimum_and_its_mean() {
+        // Pareto(scale 2, shape 3): mean 3, P(X > 4) = (2/4)^3 = 1/8.
+        let d = Dist::Pareto { scale: 2.0, shape: 3.0 };
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+        let xs: Vec<f64> = (0..200_000).map(|_| d.sample(&mut rng)).collect();
+        assert!(xs.iter().all(|&x| x >= 2.0));
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        // The variance is 3 (scale^2 shape / ((shape-1)^2 (shape-2))): a standard error of 0.004.
+        assert!((mean / 3.0 - 1.0).abs() < 0.02, "{mean}");
+        let above = xs.iter().filter(|&&x| x > 4.0).count() as f64 / xs.len() as f64;
+        assert!((above - 0.125).abs() < 0.004, "{above}");
+        assert_eq!(d.mean(), Some(3.0));
+    }
 
     #[test]
     fn lognormal_from_median_and_p99() {
