@@ -88,26 +88,40 @@ fn parse_binary(path: &Path, bytes: &[u8]) -> Result<Vec<Request>, TraceError> {
         .collect())
 }
 
+/// Reads the CSV form: the header line, then a request per line, `timestamp,obj_id,obj_size`
+/// and any further fields. Fields are split at every comma and trimmed; quotes are plain text
+/// (`"7"` is not an id); blank lines are skipped; `\r\n` endings are accepted. An error names
+/// the line as an editor numbers it.
 fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Request>, TraceError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| TraceError::Format {
-        path: path.to_path_buf(),
-        line: 0,
-        message: format!("not UTF-8 text ({e})"),
-    })?;
+    let error = |line: u64, message: String| TraceError::Format { path: path.to_path_buf(), line, message };
+    // Checked whole, so the reader, splitting at ASCII bytes only, always yields UTF-8 fields.
+    std::str::from_utf8(bytes).map_err(|e| error(0, format!("not UTF-8 text ({e})")))?;
+    // Records end at `\n` alone: a `\r` before it stays in the last field, where trimming drops it.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .quoting(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(bytes);
+    let mut record = csv::StringRecord::new();
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
+    while reader.read_record(&mut record).map_err(|e| error(e.position().map_or(0, |p| p.line()), e.to_string()))? {
+        // A record's own position is where the reader stood before it, ahead of any blank lines
+        // it skipped; the reader now stands past the record and its `\n`, if it had one.
+        let after = reader.position();
+        let ended = after.byte().checked_sub(1).and_then(|i| bytes.get(i as usize)) == Some(&b'\n');
+        let line = after.line() - u64::from(ended);
+        // Line 1 is the header.
+        if line == 1 || (record.len() == 1 && record[0].trim().is_empty()) {
             continue;
         }
-        let bad = |what: &str| TraceError::Format {
-            path: path.to_path_buf(),
-            line: i as u64 + 1,
-            message: format!("expected `{CSV_HEADER}` values; {what} in `{line}`"),
+        let bad = |what: &str| {
+            let text = record.iter().collect::<Vec<_>>().join(",");
+            let shown = if ended { text.strip_suffix('\r').unwrap_or(&text) } else { &text };
+            error(line, format!("expected `{CSV_HEADER}` values; {what} in `{shown}`"))
         };
-        let mut fields = line.split(',');
-        let _timestamp = fields.next();
-        let id = fields.next().and_then(|f| f.trim().parse::<u64>().ok()).ok_or_else(|| bad("no object id"))?;
-        let size = fields.next().and_then(|f| f.trim().parse::<u32>().ok()).ok_or_else(|| bad("no object size"))?;
+        let id = record.get(1).and_then(|f| f.trim().parse::<u64>().ok()).ok_or_else(|| bad("no object id"))?;
+        let size = record.get(2).and_then(|f| f.trim().parse::<u32>().ok()).ok_or_else(|| bad("no object size"))?;
         out.push(Request { id, size });
     }
     Ok(out)
@@ -192,6 +206,26 @@ mod tests {
 
     fn trace(ids: &[(u64, u32)]) -> Trace {
         Trace::new(PathBuf::from("hand"), ids.iter().map(|&(id, size)| Request { id, size }).collect())
+    }
+
+    /// The CSV reader splits at commas and `\n` only: quotes are text, a `\r` before a `\n` is
+    /// dropped, blank lines are skipped but counted, so an error names the line an editor shows.
+    #[test]
+    fn csv_lines_are_numbered_as_an_editor_numbers_them() {
+        let path = Path::new("t.csv");
+        let ok = format!("{CSV_HEADER}\r\n1, 7 ,512\r\n\n  \n2,9,4096,-1,more");
+        let requests = parse_csv(path, ok.as_bytes()).expect("valid");
+        assert_eq!(requests, [Request { id: 7, size: 512 }, Request { id: 9, size: 4096 }]);
+        for (text, line, shown) in [
+            (format!("{CSV_HEADER}\n1,7,5\n\n\n1,\"7\",5\n"), 5, "1,\"7\",5"),
+            (format!("{CSV_HEADER}\r\n\r\n1,7\r\n"), 3, "1,7"),
+            (format!("{CSV_HEADER}\n1,7,x\r"), 2, "1,7,x\r"),
+        ] {
+            let e = parse_csv(path, text.as_bytes()).expect_err(&text);
+            let TraceError::Format { line: l, message, .. } = &e else { panic!("{e:?}") };
+            assert_eq!(*l, line, "{text:?}");
+            assert!(message.ends_with(&format!(" in `{shown}`")), "{message:?}");
+        }
     }
 
     #[test]

@@ -14,8 +14,32 @@ fn plot(d: &mut Doc, name: &str, alt: &str) {
     d.plot(&format!("{}/{name}", Report::PLOTS_DIR), alt);
 }
 
+/// A report's page: its sections, in the order report.md and report.html show them.
 pub fn page(r: &Report) -> Doc {
     let mut d = Doc::default();
+    header(&mut d, r);
+    if !r.warnings.is_empty() {
+        d.heading(2, "warnings", "Warnings");
+        d.list(r.warnings.iter().map(String::as_str));
+    }
+    latency_section(&mut d, r);
+    if let Some(live) = &r.live {
+        live_section(&mut d, live);
+    }
+    slo_section(&mut d, r);
+    fanout_section(&mut d, r);
+    storage_section(&mut d, r);
+    nodes_section(&mut d, r);
+    partitioning_section(&mut d, r);
+    faults_section(&mut d, r);
+    caches_section(&mut d, r);
+    bandwidth_section(&mut d, r);
+    estimate_section(&mut d, r);
+    d
+}
+
+/// The title, the run's identity and the plan that ran.
+fn header(d: &mut Doc, r: &Report) {
     d.heading(1, "report", format!("{} — tweetcap report", r.scenario));
     if !r.description.is_empty() {
         d.para(r.description.as_str());
@@ -61,12 +85,10 @@ pub fn page(r: &Report) -> Doc {
         line.push(text("."));
         d.para(line);
     }
+}
 
-    if !r.warnings.is_empty() {
-        d.heading(2, "warnings", "Warnings");
-        d.list(r.warnings.iter().map(String::as_str));
-    }
-
+/// Every operation's latency percentiles, and the latency plots.
+fn latency_section(d: &mut Doc, r: &Report) {
     d.heading(2, "latency", "Latency");
     let failures = r.operations.values().any(|op| op.failed > 0);
     let mut head = vec!["operation", "count", "throughput/s", "p50", "p90", "p99", "p99.9", "max", "mean"];
@@ -93,13 +115,12 @@ pub fn page(r: &Report) -> Doc {
         t.row(row);
     }
     d.table(t);
-    plot(&mut d, "latency", "Latency by percentile");
-    plot(&mut d, "timeseries", "Throughput and p99 over time");
+    plot(d, "latency", "Latency by percentile");
+    plot(d, "timeseries", "Throughput and p99 over time");
+}
 
-    if let Some(live) = &r.live {
-        live_section(&mut d, live);
-    }
-
+/// Each SLO target against what was measured.
+fn slo_section(d: &mut Doc, r: &Report) {
     if !r.slo.is_empty() {
         d.heading(2, "slo", "SLOs");
         let mut t = Table::new(["operation", "statistic", "target", "actual", "verdict"], "llrrl");
@@ -116,7 +137,10 @@ pub fn page(r: &Report) -> Doc {
         }
         d.table(t);
     }
+}
 
+/// Deliveries, their lag, and what the fan-out strategy costs.
+fn fanout_section(d: &mut Doc, r: &Report) {
     let f = &r.fanout;
     d.heading(2, "fanout", vec![text("Fan-out ("), code(&f.strategy), text(")")]);
     d.para(format!(
@@ -142,8 +166,11 @@ pub fn page(r: &Report) -> Doc {
             f.busy_servers
         ));
     }
-    plot(&mut d, "fanout-lag", "Fan-out lag distribution");
+    plot(d, "fanout-lag", "Fan-out lag distribution");
+}
 
+/// Stored bytes by kind, growth, and the largest shard.
+fn storage_section(d: &mut Doc, r: &Report) {
     let s = &r.storage;
     d.heading(2, "storage", "Storage");
     let mut t = Table::new(["kind", "bytes"], "lr");
@@ -161,8 +188,12 @@ pub fn page(r: &Report) -> Doc {
         human_bytes(max_shard),
         if mean_shard > 0.0 { max_shard / mean_shard } else { 0.0 }
     ));
-    plot(&mut d, "storage", "Storage by kind, now and projected");
+    plot(d, "storage", "Storage by kind, now and projected");
+}
 
+/// Utilisation of each tier (simulated runs only).
+fn nodes_section(d: &mut Doc, r: &Report) {
+    let live = r.live.is_some();
     if live {
         d.para("Node utilisation, bandwidth and partition load are simulated figures: not applicable to a live run.");
     } else {
@@ -184,9 +215,12 @@ pub fn page(r: &Report) -> Doc {
             ]);
         }
         d.table(t);
-        plot(&mut d, "utilisation", "Utilisation per tier and per node");
+        plot(d, "utilisation", "Utilisation per tier and per node");
     }
+}
 
+/// How the partitioning spreads load and data, and what moves with a shard more or less.
+fn partitioning_section(d: &mut Doc, r: &Report) {
     if let Some(p) = &r.partitioning {
         d.heading(
             2,
@@ -214,7 +248,10 @@ pub fn page(r: &Report) -> Doc {
         }
         d.table(t);
     }
+}
 
+/// What each injected fault did.
+fn faults_section(d: &mut Doc, r: &Report) {
     if !r.faults.is_empty() {
         d.heading(2, "faults", "Faults");
         let mut t = Table::new(
@@ -248,7 +285,10 @@ pub fn page(r: &Report) -> Doc {
             super::faults::RECOVERED_INTERVALS
         ));
     }
+}
 
+/// Each cache layer's hits, misses and evictions.
+fn caches_section(d: &mut Doc, r: &Report) {
     if !r.caches.is_empty() {
         d.heading(2, "caches", "Caches");
         let mut t = Table::new(
@@ -280,7 +320,11 @@ pub fn page(r: &Report) -> Doc {
         }
         d.table(t);
     }
+}
 
+/// Bytes in and out of each tier (simulated runs only).
+fn bandwidth_section(d: &mut Doc, r: &Report) {
+    let live = r.live.is_some();
     if !live {
         d.heading(2, "bandwidth", "Bandwidth");
         let mut t = Table::new(["tier", "in", "out", "peak"], "lrrr");
@@ -294,7 +338,13 @@ pub fn page(r: &Report) -> Doc {
         }
         d.table(t);
     }
+}
 
+/// The back-of-envelope estimate beside what the run measured.
+fn estimate_section(d: &mut Doc, r: &Report) {
+    let s = &r.storage;
+    let f = &r.fanout;
+    let live = r.live.is_some();
     let e = &r.estimate;
     let measured = if live { "live" } else { "simulated" };
     d.heading(2, "estimate", format!("Estimate vs {}", if live { "live run" } else { "simulation" }));
@@ -344,7 +394,6 @@ pub fn page(r: &Report) -> Doc {
         ]);
     }
     d.table(t);
-    d
 }
 
 fn live_section(d: &mut Doc, live: &super::live::LiveReport) {
