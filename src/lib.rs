@@ -28,6 +28,7 @@ pub mod estimate;
 pub mod graph;
 pub mod harness;
 pub mod metrics;
+pub mod pool;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -9,7 +9,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::report::Report;
@@ -184,21 +183,16 @@ pub fn run_all(
     let total = scenarios.len();
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by(|&a, &b| expected_requests(&scenarios[b]).total_cmp(&expected_requests(&scenarios[a])));
-    let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Report, RunError>>>> = (0..total).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1).min(total) {
-            scope.spawn(|| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let r = crate::run::simulate(&scenarios[i], &mut |_| {});
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                    done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
-                }
-            });
-        }
+    let ran = crate::pool::map_in_order(jobs, &order, |&i| {
+        let r = crate::run::simulate(&scenarios[i], &mut |_| {});
+        done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
+        r
     });
-    results.into_iter().map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every run ran")).collect()
+    // Back from the order they started in to the scenarios' order.
+    let mut reports: Vec<(usize, Result<Report, RunError>)> = order.into_iter().zip(ran).collect();
+    reports.sort_unstable_by_key(|(i, _)| *i);
+    reports.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The requests a run will simulate at the scenario's mean rates, warm-up included.
