@@ -643,26 +643,15 @@ fn load_live(
     ExitCode::SUCCESS
 }
 
-/// A model file has only model keys at the top level (name, description, network, nodes).
-fn is_model(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return false };
-    let top: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with([' ', '\t', '#', '-']) && l.contains(':'))
-        .filter_map(|l| l.split(':').next())
-        .map(str::trim)
-        .collect();
-    !top.is_empty() && top.iter().all(|k| ["name", "description", "network", "nodes"].contains(k))
-}
-
 fn validate(files: &[PathBuf]) -> ExitCode {
     let mut bad = false;
     for f in files {
-        let result = if is_model(f) {
-            scenario::load_model(f).map(|m| format!("model {}", m.name))
-        } else {
-            scenario::load(f, &Overrides::default()).map(|s| format!("scenario {}", s.name))
-        };
+        let result = scenario::file_kind(f).and_then(|kind| match kind {
+            scenario::FileKind::Model => scenario::load_model(f).map(|m| format!("model {}", m.name)),
+            scenario::FileKind::Scenario => {
+                scenario::load(f, &Overrides::default()).map(|s| format!("scenario {}", s.name))
+            }
+        });
         match result {
             Ok(what) => println!("{}: ok ({what})", f.display()),
             Err(e) => {
