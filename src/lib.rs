@@ -23,6 +23,7 @@
 //! a tweet whose fan-out is still queued. The network is a pure delay (no link queueing).
 
 pub mod check;
+pub mod cli;
 pub mod compare;
 pub mod estimate;
 pub mod graph;

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod live;
 pub mod page;
 pub mod plots;
+mod summary;
 
 use base64::Engine as _;
 use hdrhistogram::Histogram;
