@@ -16,11 +16,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::report::{Report, write_atomic};
-use crate::scenario::{self, GraphSpec, Op, Overrides, Scenario};
+use crate::run::RunError;
+use crate::scenario::{self, GraphSpec, Op, Overrides, Scenario, ScenarioError};
 
 /// Generated populations above this many users are scaled down to it for the check.
 pub const CI_MAX_USERS: u32 = 200_000;
@@ -48,9 +47,12 @@ pub enum CheckError {
     /// A name given to --only is not a scenario in the folder.
     #[error("--only {name}: no scenario {name}.yaml in {}; scenarios: {}", dir.display(), known.join(", "))]
     UnknownScenario { name: String, dir: PathBuf, known: Vec<String> },
-    /// A shipped scenario does not load or run: fix the file (`tweetcap validate` lists its problems).
-    #[error("{0}")]
-    Scenario(String),
+    /// A shipped scenario does not load: fix the file (`tweetcap validate` lists its problems).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A shipped scenario does not run: its graph file cannot be loaded or disagrees with it.
+    #[error(transparent)]
+    Run(#[from] RunError),
     /// A baseline file exists but cannot be read or parsed.
     #[error(
         "{}: not a readable baseline: {message}; fix or delete it, or rewrite it with `tweetcap check --update`",
@@ -485,28 +487,8 @@ pub fn chosen(dir: &Path, only: &[String]) -> Result<(Named, Vec<String>), Check
 pub fn check(o: &Options) -> Result<Summary, CheckError> {
     let (chosen, known) = chosen(&o.scenarios, &o.only)?;
 
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..chosen.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..o.threads.clamp(1, chosen.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((name, path)) = chosen.get(i) else { break };
-                    let outcome = one(o, name, path);
-                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    let results: Vec<(String, Outcome)> = chosen
-        .into_iter()
-        .zip(results)
-        .map(|((name, _), r)| {
-            (name, r.unwrap_or(Outcome::Bad(CheckError::Scenario("the run did not finish".to_owned()))))
-        })
-        .collect();
+    let outcomes = crate::pool::map_in_order(o.threads, &chosen, |(name, path)| one(o, name, path));
+    let results: Vec<(String, Outcome)> = chosen.into_iter().map(|(name, _)| name).zip(outcomes).collect();
 
     // Baselines whose scenario is gone (only when every scenario was asked for).
     let mut orphans = Vec::new();
@@ -564,11 +546,10 @@ fn one(o: &Options, name: &str, path: &Path) -> Outcome {
 /// Runs a scenario at its CI size: the scenario as resolved with the CI overrides, the
 /// overrides, and the report.
 pub fn run_ci(path: &Path) -> Result<(Scenario, Vec<String>, Report), CheckError> {
-    let full = scenario::load(path, &Overrides::default()).map_err(|e| CheckError::Scenario(e.to_string()))?;
+    let full = scenario::load(path, &Overrides::default())?;
     let set = ci_overrides(&full);
-    let s = scenario::load(path, &Overrides { seed: None, set: set.clone() })
-        .map_err(|e| CheckError::Scenario(e.to_string()))?;
-    let report = crate::run::simulate(&s, &mut |_| {}).map_err(|e| CheckError::Scenario(e.to_string()))?;
+    let s = scenario::load(path, &Overrides { seed: None, set: set.clone() })?;
+    let report = crate::run::simulate(&s, &mut |_| {})?;
     Ok((s, set, report))
 }
 

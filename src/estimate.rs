@@ -66,17 +66,12 @@ fn mean_ns(t: &TierModel, write: bool) -> f64 {
     d.mean().unwrap_or(0.0)
 }
 
-/// The estimate for a scenario, with `mean_followers` the mean followers per user of its graph.
-pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
-    let topo = s.topology;
-    let r = s.system.partitioning.replication as f64;
-    let shards = s.system.partitioning.shards as f64;
+/// Timeline deliveries per post and followees pulled per home read, for a graph whose readers
+/// follow `followees` authors on average.
+fn fanout_split(s: &Scenario, followees: f64) -> (f64, f64) {
     let fan = &s.system.fanout;
     let post = s.workload.op(Op::PostTweet);
     let users = s.population.users as f64;
-    // Two different means: followees per reader (the graph's mean) and followers per post's
-    // author (celebrities post `celebrity_share` of the tweets and have many followers).
-    let followees = mean_followers;
     let (celebrities, celebrity_followers) =
         s.population.celebrities.map_or((0.0, 0.0), |c| (c.count as f64, c.followers as f64));
     let share = post.celebrity_share;
@@ -88,19 +83,28 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
         FanoutKind::Hybrid => celebrity_followers > fan.celebrity_followers as f64,
     };
     // Deliveries per post and followees pulled per home read.
-    let (pushed_per_post, pulled_per_read) = match fan.strategy {
+    match fan.strategy {
         FanoutKind::Pull => (0.0, followees),
         FanoutKind::Push | FanoutKind::Hybrid | FanoutKind::CostBased => {
             let celebrity_part = if celebrity_pulled { 0.0 } else { share * celebrity_followers };
             let pulled = if celebrity_pulled { celebrities * celebrity_followers / users } else { 0.0 };
             ((1.0 - share) * followees + celebrity_part, pulled)
         }
-    };
-    let materialised = fan.strategy != FanoutKind::Pull;
-    let text = post.text_bytes.mean().unwrap_or(0.0);
-    let image = post.image_probability * post.image_bytes.mean().unwrap_or(0.0);
-    let tweet_bytes = TWEET_META_BYTES as f64 + text;
+    }
+}
 
+/// The rates of the operations.
+struct OpRates {
+    /// Per operation with a rate, by name: the mean QPS over the measured window.
+    mean_qps: BTreeMap<String, f64>,
+    /// The same operations' peak QPS.
+    peak_qps: BTreeMap<String, f64>,
+    /// Mean and peak QPS of every operation, by index.
+    rate: [f64; 6],
+    peak: [f64; 6],
+}
+
+fn op_rates(s: &Scenario) -> OpRates {
     let mut mean_qps = BTreeMap::new();
     let mut peak_qps = BTreeMap::new();
     let mut rate = [0.0; 6];
@@ -114,6 +118,21 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
             peak_qps.insert(op.name().to_owned(), peak[op.index()]);
         }
     }
+    OpRates { mean_qps, peak_qps, rate, peak }
+}
+
+/// Storage written per day by kind, per year, and per year with replicas, at the mean rates
+/// `rate` (by operation index) with `pushed_per_post` deliveries per post.
+fn storage(
+    s: &Scenario,
+    rate: &[f64; 6],
+    pushed_per_post: f64,
+    tweet_bytes: f64,
+    image: f64,
+) -> (BTreeMap<String, f64>, f64, f64) {
+    let r = s.system.partitioning.replication as f64;
+    let users = s.population.users as f64;
+    let fan = &s.system.fanout;
     let day = 86_400.0;
     let posts = rate[Op::PostTweet.index()];
     let deliveries = posts * pushed_per_post;
@@ -136,6 +155,29 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     let per_year = (per_day - timelines_day) * 365.0 + timelines_year;
     let replicated_per_year =
         ((per_day - images_day - timelines_day) * 365.0 + timelines_year) * r + images_day * 365.0;
+    (storage, per_year, replicated_per_year)
+}
+
+/// The estimate for a scenario, with `mean_followers` the mean followers per user of its graph.
+pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
+    let topo = s.topology;
+    let r = s.system.partitioning.replication as f64;
+    let shards = s.system.partitioning.shards as f64;
+    let fan = &s.system.fanout;
+    let post = s.workload.op(Op::PostTweet);
+    let users = s.population.users as f64;
+    // Two different means: followees per reader (the graph's mean) and followers per post's
+    // author (celebrities post `celebrity_share` of the tweets and have many followers).
+    let followees = mean_followers;
+    let (pushed_per_post, pulled_per_read) = fanout_split(s, followees);
+    let materialised = fan.strategy != FanoutKind::Pull;
+    let text = post.text_bytes.mean().unwrap_or(0.0);
+    let image = post.image_probability * post.image_bytes.mean().unwrap_or(0.0);
+    let tweet_bytes = TWEET_META_BYTES as f64 + text;
+
+    let OpRates { mean_qps, peak_qps, rate, peak } = op_rates(s);
+    let posts = rate[Op::PostTweet.index()];
+    let (storage, per_year, replicated_per_year) = storage(s, &rate, pushed_per_post, tweet_bytes, image);
 
     // Pages are only as full as the timelines behind them: a timeline holds what its followees
     // posted (the preloaded history plus posts up to the middle of the measured window).
@@ -281,6 +323,54 @@ pub fn estimate(s: &Scenario, mean_followers: f64) -> Estimate {
     }
 }
 
+impl Estimate {
+    /// The estimate as `tweetcap estimate` prints it for the scenario `name`: mean and peak QPS
+    /// per operation, storage per day by kind and per year, bandwidth, and per tier the busy
+    /// servers and the nodes configured and needed. Every line ends with a newline.
+    pub fn text(&self, name: &str) -> String {
+        use crate::scenario::units::human_bytes;
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "{name}: back-of-envelope capacity (mean followers {:.1})\n", self.mean_followers);
+        let _ = writeln!(out, "{:<16} {:>12} {:>12}", "operation", "mean QPS", "peak QPS");
+        for (op, q) in &self.mean_qps {
+            let _ = writeln!(out, "{:<16} {:>12.1} {:>12.1}", op, q, self.peak_qps.get(op).copied().unwrap_or(0.0));
+        }
+        let _ = writeln!(out, "\nstorage per day:");
+        for (k, b) in &self.storage_per_day_bytes {
+            let _ = writeln!(out, "  {:<12} {:>12}", k, human_bytes(*b));
+        }
+        let _ = writeln!(
+            out,
+            "per year {} ({} with replicas)",
+            human_bytes(self.storage_per_year_bytes),
+            human_bytes(self.replicated_per_year_bytes)
+        );
+        let _ = writeln!(
+            out,
+            "bandwidth in {}/s, out {}/s\n",
+            human_bytes(self.bandwidth_in_bytes_per_s),
+            human_bytes(self.bandwidth_out_bytes_per_s)
+        );
+        let _ = writeln!(
+            out,
+            "{:<16} {:>14} {:>14} {:>10} {:>12}",
+            "tier",
+            "busy (mean)",
+            "busy (peak)",
+            "nodes",
+            format!("needed@{:.0}%", self.target_utilisation * 100.0)
+        );
+        for (tier, t) in &self.tiers {
+            let _ = writeln!(
+                out,
+                "{:<16} {:>14.2} {:>14.2} {:>10} {:>12}",
+                tier, t.busy_servers, t.peak_busy_servers, t.nodes_configured, t.nodes_needed
+            );
+        }
+        out
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

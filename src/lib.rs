@@ -24,12 +24,14 @@
 
 pub mod assembly;
 pub mod check;
+pub mod cli;
 pub mod compare;
 pub mod estimate;
 pub mod graph;
 pub mod harness;
 pub mod ids;
 pub mod metrics;
+pub mod pool;
 pub mod report;
 pub mod run;
 pub mod scenario;

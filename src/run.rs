@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::report::{self, Report};
-use crate::scenario::Scenario;
+use crate::scenario::{GraphSpec, Scenario};
 use crate::sim::Engine;
 use crate::{assembly, estimate, workload};
 
@@ -28,4 +28,21 @@ pub fn simulate(s: &Scenario, progress: &mut dyn FnMut(u64)) -> Result<Report, R
         requests: outcome.requests,
     };
     Ok(report::build(facts, &outcome.recorder))
+}
+
+/// The back-of-envelope estimate of a scenario, as `tweetcap estimate` gives it. For a generated
+/// graph the mean follows are the generator's `mean_follows` plus the celebrities' followers
+/// spread over the users, without building the graph; a graph file is loaded (celebrities
+/// added) to count them. (Here rather than in [`crate::estimate`], which must not depend on the
+/// run.)
+pub fn estimate(s: &Scenario) -> Result<estimate::Estimate, RunError> {
+    // Celebrities' followers are added to a generated graph's follows.
+    let celebrity_edges = s.population.celebrities.map_or(0.0, |c| c.count as f64 * c.followers as f64);
+    let mean_followers = match &s.population.graph {
+        GraphSpec::PowerLaw { mean_follows, .. } | GraphSpec::Uniform { mean_follows } => {
+            mean_follows + celebrity_edges / s.population.users as f64
+        }
+        GraphSpec::File { .. } => assembly::build_graph(s)?.mean_follows(),
+    };
+    Ok(estimate::estimate(s, mean_followers))
 }

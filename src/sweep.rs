@@ -8,13 +8,12 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::report::Report;
-use crate::report::doc::{Doc, Span, Table, code, strong, text};
-use crate::report::plots::{self, Knee, PlotError, Rendered};
+use crate::report::doc::{Doc, Span, Table, code, link, strong, text};
+use crate::report::plots::{Knee, PlotError, Rendered};
+use crate::report::{Report, ReportError, plots, write_atomic};
 use crate::run::RunError;
 use crate::scenario::{self, Overrides, ScenarioError};
 
@@ -98,6 +97,11 @@ pub enum SweepError {
     Vary(String),
     #[error("--replications must be at least 1")]
     Replications,
+    /// The output folder could not be created: check the path and permissions.
+    #[error("{}: {source}", path.display())]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Report(#[from] ReportError),
 }
 
 /// What to sweep: `key` over `values`, `replications` seeds per value.
@@ -185,21 +189,65 @@ pub fn run_all(
     let total = scenarios.len();
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by(|&a, &b| expected_requests(&scenarios[b]).total_cmp(&expected_requests(&scenarios[a])));
-    let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Report, RunError>>>> = (0..total).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1).min(total) {
-            scope.spawn(|| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let r = crate::run::simulate(&scenarios[i], &mut |_| {});
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                    done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
-                }
-            });
-        }
+    let ran = crate::pool::map_in_order(jobs, &order, |&i| {
+        let r = crate::run::simulate(&scenarios[i], &mut |_| {});
+        done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
+        r
     });
-    results.into_iter().map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every run ran")).collect()
+    // Back from the order they started in to the scenarios' order.
+    let mut reports: Vec<(usize, Result<Report, RunError>)> = order.into_iter().zip(ran).collect();
+    reports.sort_unstable_by_key(|(i, _)| *i);
+    reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The folder of a value's report in a sweep's output: `KEY=VALUE`.
+fn value_dir(key: &str, value: &str) -> String {
+    format!("{key}={value}").replace(['/', ' '], "_")
+}
+
+/// Writes a sweep into `out` (created if needed): sweep.json, sweep.md and sweep.html (the
+/// tables, the answer, the knee plot and links to each value's report), the knee plot (knee.svg,
+/// knee.png, with the first run's p99 targets) and the first replication's report of each value
+/// in `KEY=VALUE/`. The plot is drawn before anything is written; each file is written
+/// atomically.
+pub fn write(out: &Path, sweep: &Sweep, reports: &[Vec<Report>]) -> Result<(), SweepError> {
+    let targets: Vec<(String, f64)> = reports
+        .first()
+        .and_then(|rs| rs.first())
+        .map(|r| {
+            r.slo
+                .iter()
+                .flat_map(|(op, cs)| cs.iter().filter(|c| c.stat == "p99").map(|c| (op.clone(), c.target_us)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let knee = knee(sweep, &targets).map_err(ReportError::from)?;
+    let json = serde_json::to_vec_pretty(sweep).unwrap_or_default();
+    std::fs::create_dir_all(out).map_err(|source| SweepError::Folder { path: out.to_path_buf(), source })?;
+    write_atomic(&out.join("sweep.json"), &json)?;
+    let dirs: Vec<String> = sweep.points.iter().map(|p| value_dir(&sweep.key, &p.value)).collect();
+    let mut page = sweep.page();
+    page.heading(2, "knee", "Knee curves");
+    page.plot("knee", "Knee curves");
+    page.heading(2, "values", "Each value's report");
+    page.list(
+        sweep
+            .points
+            .iter()
+            .zip(&dirs)
+            .map(|(p, dir)| link(format!("{} = {}", sweep.key, p.value), format!("{dir}/report"))),
+    );
+    let html = page.to_html(std::slice::from_ref(&knee));
+    write_atomic(&out.join("sweep.md"), page.to_markdown().as_bytes())?;
+    write_atomic(&out.join("sweep.html"), html.as_bytes())?;
+    plots::write_rendered(out, &[knee])?;
+    for (dir, rs) in dirs.iter().zip(reports) {
+        if let Some(r) = rs.first() {
+            r.write(&out.join(dir))?;
+        }
+    }
+    Ok(())
 }
 
 /// The requests a run will simulate at the scenario's mean rates, warm-up included.

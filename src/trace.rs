@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 use crate::strategy::CacheKind;
 use crate::strategy::cache::{self, S3FifoParams};
 
+mod batch;
+
+pub use batch::{Batch, CURVE_POINTS, Capacity, capacity, check_s3fifo, curve_sizes, table};
+
 /// One request: an object and its size in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request {
@@ -29,6 +33,18 @@ pub enum TraceError {
     /// The file is not a trace in either format; the message says where and what was expected.
     #[error("{}:{line}: {message}", path.display())]
     Format { path: PathBuf, line: u64, message: String },
+    /// A `--size` that is not a cache size, or comes to 0 (a percentage of a small working set).
+    #[error(
+        "--size: `{text}` is not a cache size; give a percentage of the working set (5%), a number of {}, or a larger size",
+        by.absolute_sizes()
+    )]
+    Size { text: String, by: SizeMode },
+    /// A `--curve` with too few or too many points.
+    #[error("--curve: {0} points is not allowed; expected 2 to 200")]
+    Curve(u32),
+    /// S3-FIFO's parameters out of range.
+    #[error("--s3fifo-small-ratio must be between 0 and 1, --s3fifo-ghost-ratio between 0 and 10")]
+    S3fifo,
 }
 
 pub struct Trace {
@@ -135,6 +151,24 @@ pub enum SizeMode {
     Objects,
     /// Objects take their size; capacity in bytes.
     Bytes,
+}
+
+impl SizeMode {
+    /// The unit of a capacity: `objects` or `bytes`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            SizeMode::Objects => "objects",
+            SizeMode::Bytes => "bytes",
+        }
+    }
+
+    /// The absolute sizes `--size` takes in this mode, in words.
+    fn absolute_sizes(self) -> &'static str {
+        match self {
+            SizeMode::Objects => "objects",
+            SizeMode::Bytes => "bytes or a size such as 64MB",
+        }
+    }
 }
 
 /// The outcome of replaying a trace through one cache.

@@ -16,6 +16,7 @@ pub mod live;
 pub mod page;
 pub mod plots;
 mod schema;
+mod summary;
 
 pub use build::{RunFacts, build};
 pub use files::{ReportError, write_atomic};

@@ -412,6 +412,26 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioErro
     resolve::load(path, overrides)
 }
 
+/// What a file of this tool holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Scenario,
+    Model,
+}
+
+/// The top-level keys of a model file.
+pub const MODEL_KEYS: [&str; 4] = ["name", "description", "network", "nodes"];
+
+/// Tells a model file from a scenario file by its top-level keys: a model has at least one,
+/// and only [`MODEL_KEYS`]; any other mapping is a scenario. The file is read and parsed as
+/// [`load`] reads it, so an unreadable file or invalid YAML gives the same located error.
+pub fn file_kind(path: &Path) -> Result<FileKind, ScenarioError> {
+    let doc = resolve::parse_doc(path, &resolve::read(path)?)?;
+    let keys = doc.value.as_object().map(|m| m.keys().collect::<Vec<_>>()).unwrap_or_default();
+    let model = !keys.is_empty() && keys.iter().all(|k| MODEL_KEYS.contains(&k.as_str()));
+    Ok(if model { FileKind::Model } else { FileKind::Scenario })
+}
+
 /// The nearest of `allowed` to `word`, as a ` (did you mean `x`?)` suffix, or empty.
 pub fn suggest(word: &str, allowed: &[&str]) -> String {
     allowed
@@ -429,6 +449,29 @@ mod tests {
 
     fn spike(at_s: u64, for_s: u64, multiplier: f64) -> Spike {
         Spike { at_ns: at_s * 1_000_000_000, for_ns: for_s * 1_000_000_000, multiplier, ops: Vec::new() }
+    }
+
+    #[test]
+    fn models_and_scenarios_told_apart_by_their_top_level_keys() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(file_kind(&root.join("models/commodity-2012.yaml")).unwrap(), FileKind::Model);
+        assert_eq!(file_kind(&root.join("scenarios/quickstart.yaml")).unwrap(), FileKind::Scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let kind = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            file_kind(&p)
+        };
+        // A flow mapping on one line, and comments, are read as YAML reads them.
+        assert_eq!(kind("flow.yaml", "{name: m, nodes: {}}\n").unwrap(), FileKind::Model);
+        assert_eq!(kind("commented.yaml", "# duration: 5s\nname: m\n").unwrap(), FileKind::Model);
+        assert_eq!(kind("scenario.yaml", "name: s\nduration: 5s\n").unwrap(), FileKind::Scenario);
+        assert_eq!(kind("empty.yaml", "{}\n").unwrap(), FileKind::Scenario);
+        let e = kind("bad.yaml", "name: m\nnodes: [1, 2\n").unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{}:", dir.path().join("bad.yaml").display())), "{e}");
+        assert!(e.split(':').nth(1).is_some_and(|line| line.parse::<u32>().is_ok()), "located: {e}");
+        assert!(kind("list.yaml", "- a\n").is_err());
+        assert!(file_kind(&dir.path().join("missing.yaml")).is_err());
     }
 
     #[test]

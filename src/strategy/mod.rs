@@ -42,10 +42,13 @@ pub enum FanoutKind {
     CostBased,
 }
 
-/// Cache policies (`system.caches.<layer>.policy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Cache policies (`system.caches.<layer>.policy`, and `cache-replay --policy` under the same
+/// names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum CacheKind {
+    #[value(skip)]
     None,
     Lru,
     Fifo,

@@ -123,10 +123,15 @@ fn cli_prints_json_with_the_contract_fields() {
     assert_eq!(rows[1]["capacity"], 1000);
     assert_eq!(rows[1]["size_fraction"], serde_json::Value::Null);
     assert_eq!(rows[2]["policy"], "s3fifo");
-    // Bad input: exit 2 with a message naming what is allowed.
-    let o = tweetcap(dir.path(), &["cache-replay", path.to_str().unwrap(), "--policy", "clock"]);
+    // Bad input: exit 2 with a message naming what is allowed (clap's, for a value of a flag).
+    let o = tweetcap(dir.path(), &["cache-replay", path.to_str().unwrap(), "--policy", "lru,clock"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("allowed: lru, fifo, lfu, sieve, s3fifo"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("invalid value 'clock' for '--policy"), "{stderr}");
+    assert!(stderr.contains("possible values: lru, fifo, lfu, sieve, s3fifo, arc, wtinylfu"), "{stderr}");
+    // `none` is a scenario's way to say "no cache", not a policy to replay.
+    let o = tweetcap(dir.path(), &["cache-replay", path.to_str().unwrap(), "--policy", "none"]);
+    assert_eq!(o.status.code(), Some(2));
     let o = tweetcap(dir.path(), &["cache-replay", "no-such-trace.bin"]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -127,7 +127,7 @@ fn invalid(file: &Path, origin: Origin, message: String) -> ScenarioError {
     ScenarioError::Invalid(vec![Problem { file: file.to_path_buf(), origin, message }])
 }
 
-fn read(path: &Path) -> Result<String, ScenarioError> {
+pub(super) fn read(path: &Path) -> Result<String, ScenarioError> {
     let meta = std::fs::metadata(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(invalid(
@@ -140,7 +140,7 @@ fn read(path: &Path) -> Result<String, ScenarioError> {
     String::from_utf8(bytes).map_err(|e| invalid(path, Origin::Unknown, format!("file is not UTF-8 text ({e})")))
 }
 
-fn parse_doc(path: &Path, text: &str) -> Result<Document, ScenarioError> {
+pub(super) fn parse_doc(path: &Path, text: &str) -> Result<Document, ScenarioError> {
     let doc = Document::parse(text).map_err(|e| {
         let origin = if e.line > 0 { Origin::File { line: e.line, column: e.column } } else { Origin::Unknown };
         invalid(path, origin, e.message)
