@@ -141,7 +141,7 @@ pub fn load(
             "--rate-scale: {rate_scale} is not allowed; expected a number greater than 0 and at most 1000000"
         )));
     }
-    let workers = workers.unwrap_or_else(crate::harness::cores);
+    let workers = workers.unwrap_or_else(crate::pool::cores);
     if !(1..=MAX_WORKERS).contains(&workers) {
         return Err(CliError::Usage(format!("--workers: {workers} is not allowed; expected 1 to {MAX_WORKERS}")));
     }

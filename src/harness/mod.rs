@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use crate::assembly::{self, RunError};
 use crate::metrics::{Recorder, latency_histogram};
+use crate::pool::cores;
 use crate::report::live::{LiveOpReport, LiveReport};
 use crate::report::{self, BandwidthReport, Latency, Report, encode_histogram};
 use crate::scenario::{Op, Scenario};
@@ -80,11 +81,6 @@ impl Default for Options {
     fn default() -> Options {
         Options::new()
     }
-}
-
-/// The cores this process may use.
-pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The scenario with every operation's rate multiplied by `scale`.

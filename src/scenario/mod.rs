@@ -295,19 +295,6 @@ pub struct TierModel {
     pub storage_bytes: Option<f64>,
 }
 
-impl System {
-    /// The cache layer of a cache tier, as configured (`None` without one, or for another tier).
-    pub fn cache(&self, tier: Tier) -> Option<&CacheSpec> {
-        match tier {
-            Tier::TimelineCache => self.timeline_cache.as_ref(),
-            Tier::TweetCache => self.tweet_cache.as_ref(),
-            Tier::UserCache => self.user_cache.as_ref(),
-            Tier::ImageCache => self.image_cache.as_ref(),
-            _ => None,
-        }
-    }
-}
-
 /// The node count of each tier: the model's counts (one node where the model leaves a tier
 /// out), the system's shards and cache layers (none where a layer is left out). The one place
 /// this mapping is written.
@@ -318,15 +305,15 @@ pub fn topology(model: &Model, system: &System) -> Topology {
 
 /// The topology of `system`, with the node counts of the tiers the model sizes given.
 pub(crate) fn topology_with(system: &System, app: u32, blob: u32, fanout: u32) -> Topology {
-    let cache = |tier: Tier| system.cache(tier).map_or(0, |c| c.nodes);
+    let nodes = |layer: &Option<CacheSpec>| layer.as_ref().map_or(0, |c| c.nodes);
     Topology {
         app,
         shards: system.partitioning.shards,
         replication: system.partitioning.replication,
-        timeline_cache: cache(Tier::TimelineCache),
-        tweet_cache: cache(Tier::TweetCache),
-        user_cache: cache(Tier::UserCache),
-        image_cache: cache(Tier::ImageCache),
+        timeline_cache: nodes(&system.timeline_cache),
+        tweet_cache: nodes(&system.tweet_cache),
+        user_cache: nodes(&system.user_cache),
+        image_cache: nodes(&system.image_cache),
         blob,
         fanout,
     }
