@@ -8,7 +8,7 @@
 use rand::RngExt;
 use std::path::PathBuf;
 
-use crate::graph::{FollowGraph, GraphError};
+use crate::graph::{FollowGraph, GraphError, Thinning};
 use crate::scenario::{GraphFormat, GraphSpec, Op, Scenario};
 use crate::service::{Caches, Config, Service};
 use crate::strategy::balance::Balancers;
@@ -62,11 +62,14 @@ pub fn build_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
 fn base_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
     let users = s.population.users;
     let mut rng = crate::seed::rng(s.seed, "graph");
+    // In a slice, the users kept whole have 1/k of their real followers (see `scenario::slice`).
+    let whole = workload::whole_users(s);
+    let thinning = Thinning { users: &whole, k: s.population.sample.k };
     Ok(match &s.population.graph {
         GraphSpec::PowerLaw { mean_follows, follower_exponent } => {
-            FollowGraph::power_law(users, *mean_follows, *follower_exponent, &mut rng)
+            FollowGraph::power_law_thinned(users, *mean_follows, *follower_exponent, thinning, &mut rng)
         }
-        GraphSpec::Uniform { mean_follows } => FollowGraph::uniform(users, *mean_follows, &mut rng),
+        GraphSpec::Uniform { mean_follows } => FollowGraph::uniform_thinned(users, *mean_follows, thinning, &mut rng),
         GraphSpec::File { path, format, undirected } => {
             let loaded = match format {
                 GraphFormat::Edgelist => FollowGraph::load_edgelist(path, *undirected)?,
@@ -98,11 +101,15 @@ fn base_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
 }
 
 /// The service a scenario describes, over `graph`, with its strategies and caches.
+///
+/// In a slice of the fleet the service places keys on the fleet's nodes (its partitioner and
+/// cache layers are the fleet's) and keeps state on the slice's (see [`Config::simulated`]).
 pub fn service(s: &Scenario, graph: FollowGraph) -> Service {
     let users = graph.users();
-    let system = &s.system;
+    let system = &s.fleet().system;
     let config = Config {
-        topology: s.topology,
+        topology: s.fleet().topology,
+        simulated: s.topology,
         timeline_length: system.fanout.timeline_length,
         partitioner: partition::build(&system.partitioning),
         fanout: fanout::build(&system.fanout, || edge_costs(s, users)),

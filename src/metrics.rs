@@ -23,6 +23,16 @@ pub struct NodeMetrics {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub visits: u64,
+    /// In a slice of the fleet, the busy time and bytes weighted by the real users each visit
+    /// stands for (see `scenario::slice`); equal to the plain figures in the whole fleet.
+    pub fleet_busy_ns: u64,
+    /// In a slice, the busy time of a real node like this one, times k: every visit counts k
+    /// times but a user kept whole's visits elsewhere than on its own data's nodes, whose load
+    /// spreads over k times as many nodes in the fleet (see `Engine`). `busy_ns` in the whole
+    /// fleet.
+    pub node_busy_ns: u64,
+    pub fleet_bytes_in: u64,
+    pub fleet_bytes_out: u64,
 }
 
 /// A distribution of small whole numbers (shards touched per request), one counter per value:
@@ -36,12 +46,18 @@ pub struct SmallCounts {
 impl SmallCounts {
     #[inline]
     pub fn record(&mut self, value: u32) {
+        self.record_n(value, 1);
+    }
+
+    /// Records `value` `n` times.
+    #[inline]
+    pub fn record_n(&mut self, value: u32, n: u32) {
         let v = value as usize;
         if v >= self.counts.len() {
             self.counts.resize(v + 1, 0);
         }
-        self.counts[v] += 1;
-        self.total += 1;
+        self.counts[v] += u64::from(n);
+        self.total += u64::from(n);
     }
 
     pub fn add(&mut self, other: &SmallCounts) {
@@ -118,6 +134,10 @@ pub struct Recorder {
     pub unanswered: Vec<u64>,
     /// Requests answered whose background work (fan-out, cache fills) was still running.
     pub incomplete_background: u64,
+    /// The fleet is `k` times what was simulated (1 unless a slice ran; see `scenario::slice`).
+    /// Counts and histograms hold what the fleet would have done: each request is recorded
+    /// with the real users it stands for, each fan-out delivery for k.
+    pub k: u32,
 }
 
 impl Recorder {
@@ -164,7 +184,14 @@ impl Recorder {
             incomplete: 0,
             unanswered: vec![0; Op::ALL.len()],
             incomplete_background: 0,
+            k: 1,
         }
+    }
+
+    /// This recorder for a slice of 1/k of the fleet.
+    pub fn for_slice(mut self, k: u32) -> Recorder {
+        self.k = k.max(1);
+        self
     }
 
     /// Adds what `other` recorded (same window and topology) to this recorder: the live
@@ -194,6 +221,10 @@ impl Recorder {
                 n.bytes_in += m.bytes_in;
                 n.bytes_out += m.bytes_out;
                 n.visits += m.visits;
+                n.fleet_busy_ns += m.fleet_busy_ns;
+                n.node_busy_ns += m.node_busy_ns;
+                n.fleet_bytes_in += m.fleet_bytes_in;
+                n.fleet_bytes_out += m.fleet_bytes_out;
             }
         }
         for (a, b) in self.series_count.iter_mut().zip(&other.series_count) {
@@ -228,34 +259,36 @@ impl Recorder {
         self.in_window(t_ns).then(|| ((t_ns - self.window_start_ns) / self.interval_ns) as usize)
     }
 
-    /// An operation that arrived at `start_ns` answered at `end_ns`.
+    /// An operation that arrived at `start_ns` answered at `end_ns`, standing for `weight`
+    /// real requests.
     #[inline]
-    pub fn record_op(&mut self, op: Op, start_ns: u64, end_ns: u64) {
+    pub fn record_op(&mut self, op: Op, start_ns: u64, end_ns: u64, weight: u32) {
         if !self.in_window(start_ns) {
             return;
         }
         let latency = (end_ns - start_ns).clamp(1, MAX_LATENCY_NS);
-        self.latency[op.index()].saturating_record(latency);
+        let w = u64::from(weight);
+        self.latency[op.index()].saturating_record_n(latency, w);
         if let Some(i) = self.interval(start_ns) {
-            self.series_count[i][op.index()] += 1;
-            self.series_latency[i][op.index()].saturating_record(latency);
+            self.series_count[i][op.index()] += w;
+            self.series_latency[i][op.index()].saturating_record_n(latency, w);
         }
     }
 
     /// An operation that arrived at `start_ns` failed at `_end_ns`: a visit had no live node.
     #[inline]
-    pub fn record_failed(&mut self, op: Op, start_ns: u64, _end_ns: u64) {
+    pub fn record_failed(&mut self, op: Op, start_ns: u64, _end_ns: u64, weight: u32) {
         if let Some(i) = self.interval(start_ns) {
-            self.failed[op.index()] += 1;
-            self.series_failed[i][op.index()] += 1;
+            self.failed[op.index()] += u64::from(weight);
+            self.series_failed[i][op.index()] += u64::from(weight);
         }
     }
 
     /// A request that arrived at `start_ns` visited `shards` shard nodes before its response.
     #[inline]
-    pub fn record_width(&mut self, op: Op, start_ns: u64, shards: u32) {
+    pub fn record_width(&mut self, op: Op, start_ns: u64, shards: u32, weight: u32) {
         if self.in_window(start_ns) {
-            self.width[op.index()].record(shards);
+            self.width[op.index()].record_n(shards, weight);
         }
     }
 
@@ -271,17 +304,20 @@ impl Recorder {
         }
     }
 
-    /// A post that arrived at `start_ns` finished its last delivery at `end_ns`.
+    /// A post that arrived at `start_ns`, standing for `weight` real posts, finished its last
+    /// delivery at `end_ns`. Its followers are sampled one in k (a user kept whole has 1/k of
+    /// its real followers), so each delivery stands for k.
     #[inline]
-    pub fn record_fanout(&mut self, start_ns: u64, end_ns: u64, deliveries: u32) {
+    pub fn record_fanout(&mut self, start_ns: u64, end_ns: u64, deliveries: u32, weight: u32) {
         if !self.in_window(start_ns) {
             return;
         }
-        self.tweets += 1;
-        self.delivered += deliveries as u64;
-        let _ = self.deliveries.record(deliveries as u64);
+        let (k, w) = (u64::from(self.k), u64::from(weight));
+        self.tweets += w;
+        self.delivered += deliveries as u64 * k;
+        let _ = self.deliveries.record_n(deliveries as u64 * k / w.max(1), w);
         if deliveries > 0 {
-            self.lag.saturating_record((end_ns - start_ns).clamp(1, MAX_LATENCY_NS));
+            self.lag.saturating_record_n((end_ns - start_ns).clamp(1, MAX_LATENCY_NS), w);
         }
     }
 
@@ -293,7 +329,9 @@ impl Recorder {
 
     /// A node served a visit from `started_ns` for `service_ns`: its busy time, clipped to the
     /// window; and if the visit arrived in the window, in interval `interval` (see
-    /// `interval_of`), the work it offered and the bytes it moved.
+    /// `interval_of`), the work it offered and the bytes it moved. The visit stands for
+    /// `weight` real ones in the fleet and for `node_weight` / k on a node like this one (see
+    /// [`NodeMetrics::fleet_busy_ns`] and [`NodeMetrics::node_busy_ns`]).
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub fn record_served(
@@ -303,21 +341,26 @@ impl Recorder {
         interval: Option<usize>,
         started_ns: u64,
         service_ns: u64,
-        bytes_in: u64,
-        bytes_out: u64,
+        (bytes_in, bytes_out): (u64, u64),
+        (weight, node_weight): (u32, u32),
     ) {
+        let w = u64::from(weight);
         let n = &mut self.nodes[tier.index()][node as usize];
         if let Some(i) = interval {
             n.offered_ns += service_ns;
             n.bytes_in += bytes_in;
             n.bytes_out += bytes_out;
+            n.fleet_bytes_in += bytes_in * w;
+            n.fleet_bytes_out += bytes_out * w;
             n.visits += 1;
-            self.series_bytes[i][tier.index()] += bytes_in + bytes_out;
+            self.series_bytes[i][tier.index()] += (bytes_in + bytes_out) * w;
         }
         let a = started_ns.max(self.window_start_ns);
         let b = (started_ns + service_ns).min(self.window_end_ns);
         if b > a {
             n.busy_ns += b - a;
+            n.fleet_busy_ns += (b - a) * w;
+            n.node_busy_ns += (b - a) * u64::from(node_weight);
         }
     }
 }
@@ -326,9 +369,8 @@ impl Recorder {
 mod tests {
     use super::*;
 
-    #[test]
-    fn merged_recorders_equal_one_that_recorded_everything() {
-        let topology = Topology {
+    fn two_shards() -> Topology {
+        Topology {
             app: 1,
             shards: 2,
             replication: 1,
@@ -338,18 +380,23 @@ mod tests {
             image_cache: 0,
             blob: 1,
             fanout: 1,
-        };
+        }
+    }
+
+    #[test]
+    fn merged_recorders_equal_one_that_recorded_everything() {
+        let topology = two_shards();
         let (start, end) = (1_000_000_000, 3_000_000_000);
         let mut all = Recorder::new(&topology, start, end);
         let mut parts = [Recorder::new(&topology, start, end), Recorder::new(&topology, start, end)];
         for i in 0..1000u64 {
             let (op, t) = (Op::ALL[(i % 6) as usize], 500_000_000 + i * 2_700_000);
             let latency = 1000 + i * i;
-            all.record_op(op, t, t + latency);
-            parts[(i % 2) as usize].record_op(op, t, t + latency);
+            all.record_op(op, t, t + latency, 1);
+            parts[(i % 2) as usize].record_op(op, t, t + latency, 1);
             if op == Op::PostTweet {
-                all.record_fanout(t, t + latency, i as u32);
-                parts[(i % 2) as usize].record_fanout(t, t + latency, i as u32);
+                all.record_fanout(t, t + latency, i as u32, 1);
+                parts[(i % 2) as usize].record_fanout(t, t + latency, i as u32, 1);
             }
             if i % 7 == 0 && all.in_window(t) {
                 all.unanswered[op.index()] += 1;
@@ -365,6 +412,33 @@ mod tests {
         assert_eq!(merged.lag, all.lag);
         assert_eq!(merged.unanswered, all.unanswered);
         assert!(all.latency.iter().map(|h| h.len()).sum::<u64>() > 500, "the window held most requests");
+    }
+
+    #[test]
+    fn a_slice_records_what_the_fleet_would_have_done() {
+        let topology = two_shards();
+        let mut rec = Recorder::new(&topology, 0, 1_000_000_000).for_slice(8);
+        // A sampled user's request stands for 8; one by a user kept whole for itself.
+        rec.record_op(Op::HomeTimeline, 10, 1010, 8);
+        rec.record_op(Op::HomeTimeline, 20, 3020, 1);
+        assert_eq!(rec.latency[Op::HomeTimeline.index()].len(), 9);
+        assert_eq!(rec.latency[Op::HomeTimeline.index()].count_at(1000), 8);
+        // A sampled poster's 50 deliveries: 8 posts of 50 each. A poster kept whole has 1/8 of
+        // its followers in the slice: its 50 deliveries are 400 in the fleet.
+        rec.record_fanout(10, 2010, 50, 8);
+        rec.record_fanout(20, 2020, 50, 1);
+        assert_eq!((rec.tweets, rec.delivered), (9, 800));
+        assert_eq!(rec.deliveries.count_at(50), 8);
+        assert_eq!(rec.deliveries.count_at(400), 1);
+        // Busy time and bytes: the node's own, and weighed for the fleet.
+        // A sampled user's visit, a visit of a user kept whole to its own data's node (a real
+        // hot spot) and one elsewhere (spread over 8 times as many nodes in the fleet).
+        rec.record_served(Tier::Shard, 0, Some(0), 100, 1000, (10, 20), (8, 8));
+        rec.record_served(Tier::Shard, 0, Some(0), 2000, 1000, (10, 20), (1, 8));
+        rec.record_served(Tier::Shard, 0, Some(0), 4000, 1000, (0, 0), (1, 1));
+        let n = &rec.nodes[Tier::Shard.index()][0];
+        assert_eq!((n.busy_ns, n.fleet_busy_ns, n.node_busy_ns), (3000, 10_000, 17_000));
+        assert_eq!((n.bytes_in, n.fleet_bytes_in, n.fleet_bytes_out), (20, 90, 180));
     }
 }
 

@@ -23,7 +23,7 @@ pub fn simulate(s: &Scenario, progress: &mut dyn FnMut(u64)) -> Result<Report, R
         service: &outcome.service,
         storage_before: &storage_before,
         baseline: &outcome.baseline,
-        estimate: estimate::estimate(s, mean_followers),
+        estimate: estimate::estimate(s.fleet(), mean_followers),
         wall_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         requests: outcome.requests,
     };
@@ -44,5 +44,5 @@ pub fn estimate(s: &Scenario) -> Result<estimate::Estimate, RunError> {
         }
         GraphSpec::File { .. } => assembly::build_graph(s)?.mean_follows(),
     };
-    Ok(estimate::estimate(s, mean_followers))
+    Ok(estimate::estimate(s.fleet(), mean_followers))
 }

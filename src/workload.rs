@@ -22,6 +22,9 @@ pub struct Request {
     pub text_bytes: u32,
     pub image_bytes: u32,
     pub page_size: u32,
+    /// Real users this request stands for: 1 in the whole fleet; in a slice of 1/k (see
+    /// `scenario::slice`), k for a sampled actor and 1 for one kept whole.
+    pub weight: u32,
 }
 
 enum ActorChoice {
@@ -44,8 +47,25 @@ fn zipf_ranking(s: &Scenario, users: u32) -> Option<(Vec<u32>, Vec<f64>)> {
         let j = actor_rng.random_range(0..=i);
         ranking.swap(i, j);
     }
-    let weights: Vec<f64> = (1..=users).map(|rank| (rank as f64).powf(-exponent)).collect();
+    let weights = s.population.sample.zipf_weights(exponent, users);
     Some((ranking, weights))
+}
+
+/// The users a slice of the fleet keeps whole (see `scenario::slice`), sorted: the celebrities
+/// and the most active users. None in the whole fleet.
+pub fn whole_users(s: &Scenario) -> Vec<u32> {
+    let sample = s.population.sample;
+    if sample.is_whole() {
+        return Vec::new();
+    }
+    let users = s.population.users;
+    let mut whole: Vec<u32> = (0..s.population.celebrities.map_or(0, |c| c.count.min(users))).collect();
+    if let Some((ranking, _)) = zipf_ranking(s, users) {
+        whole.extend_from_slice(&ranking[..(sample.active_heads as usize).min(ranking.len())]);
+    }
+    whole.sort_unstable();
+    whole.dedup();
+    whole
 }
 
 /// Each user's expected rate of `op`, per second (at the base rate, without the pattern):
@@ -91,6 +111,7 @@ pub enum Executed {
 /// receives a read's page.
 pub fn execute(svc: &Service, t_ns: u64, req: &Request, plan: &mut Plan, out: &mut Vec<u64>) -> Executed {
     let users = svc.users();
+    plan.weight = req.weight;
     match req.op {
         Op::PostTweet => {
             let ms = (t_ns / 1_000_000) as i64;
@@ -171,6 +192,10 @@ pub struct Generator {
     specs: crate::scenario::Workload,
     users: u32,
     celebrities: Option<u32>,
+    /// The fleet is `k` times the slice (1: whole).
+    k: u32,
+    /// The users kept whole in a slice ([`whole_users`]).
+    whole: Vec<u32>,
     now_ns: f64,
 }
 
@@ -202,8 +227,16 @@ impl Generator {
             specs: s.workload.clone(),
             users,
             celebrities: s.population.celebrities.map(|c| c.count),
+            k: s.population.sample.k,
+            whole: whole_users(s),
             now_ns: 0.0,
         }
+    }
+
+    /// The real users a request by `actor` stands for: k, or 1 for a user kept whole (a
+    /// celebrity, one of the most active).
+    fn weight(&self, actor: u32) -> u32 {
+        if self.whole.binary_search(&actor).is_ok() { 1 } else { self.k }
     }
 
     /// The highest total arrival rate, per second.
@@ -275,7 +308,8 @@ impl Generator {
         } else {
             (0, 0)
         };
-        Request { op, actor, pick: self.rng.next_u64(), text_bytes, image_bytes, page_size: spec.page_size }
+        let weight = if self.k == 1 { 1 } else { self.weight(actor) };
+        Request { op, actor, pick: self.rng.next_u64(), text_bytes, image_bytes, page_size: spec.page_size, weight }
     }
 
     pub fn users(&self) -> u32 {

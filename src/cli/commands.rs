@@ -146,6 +146,13 @@ pub fn load(
         return Err(CliError::Usage(format!("--workers: {workers} is not allowed; expected 1 to {MAX_WORKERS}")));
     }
     let s = scenario::load(path, &overrides)?;
+    if !s.population.sample.is_whole() {
+        return Err(CliError::Usage(format!(
+            "{}: population.sample is 1/{}: a live load measures this machine serving the users it holds, so it runs the population whole; slices are for `tweetcap run` (use --set population.sample=1 with a population that fits)",
+            path.display(),
+            s.population.sample.k
+        )));
+    }
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-live", s.name)));
     let (seconds, warmup) = (s.duration_ns as f64 / 1e9, s.warmup_ns as f64 / 1e9);
     eprintln!(

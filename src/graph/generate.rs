@@ -24,21 +24,90 @@ impl FollowGraph {
     /// follower counts), bounded by `users - 1`. The exponent must be above 1; smaller values
     /// are raised to 1.1. Same RNG state, same graph.
     pub fn power_law(users: u32, mean_follows: f64, follower_exponent: f64, rng: &mut impl Rng) -> FollowGraph {
+        FollowGraph::power_law_thinned(users, mean_follows, follower_exponent, Thinning::NONE, rng)
+    }
+
+    /// [`power_law`](FollowGraph::power_law) with the users of `thinning` followed `k` times
+    /// less often than their weight says.
+    pub fn power_law_thinned(
+        users: u32,
+        mean_follows: f64,
+        follower_exponent: f64,
+        thinning: Thinning,
+        rng: &mut impl Rng,
+    ) -> FollowGraph {
         debug_assert!(follower_exponent > 1.0, "follower exponent {follower_exponent} must be above 1");
         let offsets = draw_out_degrees(users, rng, |rng| geometric(rng, mean_follows));
         let exponent = if follower_exponent.is_nan() { 1.1 } else { follower_exponent.max(1.1) };
         let pick = PowerLawPick::new(users, 1.0 / (exponent - 1.0), rng);
-        sample_followees(users, offsets, &pick, rng)
+        thinning.sample(users, offsets, pick, rng)
     }
 
     /// A graph where each user follows a Poisson number of others with mean `mean_follows`
     /// (capped at `users - 1`; non-finite or negative means give no edges), chosen uniformly
     /// without repetition. Follower counts are then close to Poisson too: no heavy tail.
     pub fn uniform(users: u32, mean_follows: f64, rng: &mut impl Rng) -> FollowGraph {
+        FollowGraph::uniform_thinned(users, mean_follows, Thinning::NONE, rng)
+    }
+
+    /// [`uniform`](FollowGraph::uniform) with the users of `thinning` followed `k` times less
+    /// often than the others.
+    pub fn uniform_thinned(users: u32, mean_follows: f64, thinning: Thinning, rng: &mut impl Rng) -> FollowGraph {
         let poisson =
             if mean_follows.is_finite() && mean_follows > 0.0 { Poisson::new(mean_follows).ok() } else { None };
         let offsets = draw_out_degrees(users, rng, |rng| poisson.as_ref().map_or(0.0, |p| p.sample(rng)));
-        sample_followees(users, offsets, &UniformPick { users }, rng)
+        thinning.sample(users, offsets, UniformPick { users }, rng)
+    }
+}
+
+/// Users followed `k` times less often than the generator's weights say: in a slice of the
+/// fleet (see `scenario::slice`), the users kept whole, whose followers are sampled one in k
+/// like everyone else, so that each has 1/k of its real followers.
+#[derive(Clone, Copy, Debug)]
+pub struct Thinning<'a> {
+    /// Sorted.
+    pub users: &'a [u32],
+    pub k: u32,
+}
+
+impl Thinning<'_> {
+    /// No user thinned.
+    pub const NONE: Thinning<'static> = Thinning { users: &[], k: 1 };
+
+    fn sample<R: Rng + ?Sized, P: Pick>(self, users: u32, offsets: Vec<u64>, pick: P, rng: &mut R) -> FollowGraph {
+        if self.k <= 1 || self.users.is_empty() {
+            sample_followees(users, offsets, &pick, rng)
+        } else {
+            sample_followees(users, offsets, &Thinned { inner: pick, thinning: self }, rng)
+        }
+    }
+}
+
+/// A pick that keeps a draw of a thinned user one time in k (and draws again otherwise), which
+/// divides that user's weight by k.
+struct Thinned<'a, P> {
+    inner: P,
+    thinning: Thinning<'a>,
+}
+
+impl<P: Pick> Pick for Thinned<'_, P> {
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
+        loop {
+            let key = self.inner.draw(rng);
+            let thinned = self.thinning.users.binary_search(&self.inner.user(key)).is_ok();
+            if !thinned || below(rng, self.thinning.k) == 0 {
+                return key;
+            }
+        }
+    }
+
+    fn user(&self, key: u32) -> u32 {
+        self.inner.user(key)
+    }
+
+    fn for_each_weight(&self, mut f: impl FnMut(u32, f64)) {
+        let k = f64::from(self.thinning.k);
+        self.inner.for_each_weight(|v, w| f(v, if self.thinning.users.binary_search(&v).is_ok() { w / k } else { w }));
     }
 }
 

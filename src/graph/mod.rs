@@ -31,6 +31,7 @@ mod load;
 
 use std::fmt;
 
+pub use generate::Thinning;
 pub use load::{GraphError, LoadedGraph, MAX_NODES};
 
 /// The follow graph: user ids are dense `0..users`. An edge `(a, b)` means "a follows b"

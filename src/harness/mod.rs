@@ -256,7 +256,7 @@ async fn worker(sh: Arc<Shared>) -> WorkerOut {
         let end = sh.now_ns();
         sh.executed.fetch_add(1, Ordering::Relaxed);
         let rec = &mut out.recorder;
-        rec.record_op(req.op, t, end);
+        rec.record_op(req.op, t, end, req.weight);
         if in_window {
             let _ = out.service_time[op].record((end - started).max(1));
             let lag = (started - t).max(1);
@@ -269,7 +269,7 @@ async fn worker(sh: Arc<Shared>) -> WorkerOut {
             out.answered_in_window[op] += 1;
         }
         if let Executed::Posted { deliveries, .. } = executed {
-            rec.record_fanout(t, end, deliveries);
+            rec.record_fanout(t, end, deliveries, req.weight);
         }
         out.ledger.record(&executed, started, end);
     }

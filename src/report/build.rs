@@ -57,7 +57,7 @@ pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
         warmup_seconds: s.warmup_ns as f64 / 1e9,
         wall_seconds: facts.wall_seconds,
         plan: serde_json::to_value(s).unwrap_or(serde_json::Value::Null),
-        population: population(svc.graph()),
+        population: population(s, svc.graph()),
         operations,
         fanout: fanout(s, svc, rec),
         storage: storage(s, &st, facts.storage_before),
@@ -114,11 +114,19 @@ fn histograms(active_ops: &[Op], rec: &Recorder) -> BTreeMap<String, String> {
     active_ops.iter().map(|op| (op.name().to_owned(), encode_histogram(&rec.latency[op.index()]))).collect()
 }
 
-fn population(graph: &FollowGraph) -> PopulationReport {
+/// The population: the fleet's users and follows, and the slice of them simulated. In a slice
+/// each simulated user's follows are real, so the fleet has k times the edges; a celebrity kept
+/// whole has 1/k of its real followers (see `scenario::slice`).
+fn population(s: &Scenario, graph: &FollowGraph) -> PopulationReport {
+    let sample = s.population.sample;
+    let k = u64::from(sample.k);
+    let celebrity_followers = s.population.celebrities.map_or(0, |c| u64::from(c.followers) * k);
     PopulationReport {
-        users: graph.users(),
-        follow_edges: graph.edges(),
-        max_followers: graph.max_followers(),
+        users: sample.fleet_users,
+        simulated_users: graph.users(),
+        sample: round6(sample.fraction()),
+        follow_edges: graph.edges() * k,
+        max_followers: u64::from(graph.max_followers()).max(celebrity_followers).min(u64::from(u32::MAX)) as u32,
         mean_follows: round3(graph.mean_follows()),
         graph_bytes: graph.memory_bytes(),
         graph_bytes_per_edge: round3(graph.bytes_per_edge()),
@@ -137,7 +145,9 @@ fn fanout(s: &Scenario, svc: &Service, rec: &Recorder) -> FanoutReport {
             let w = &rec.width[Op::HomeTimeline.index()];
             if w.is_empty() { 0.0 } else { round3(w.mean()) }
         },
-        busy_servers: round3(rec.nodes.iter().flatten().map(|n| n.busy_ns as f64).sum::<f64>() / s.duration_ns as f64),
+        busy_servers: round3(
+            rec.nodes.iter().flatten().map(|n| n.fleet_busy_ns as f64).sum::<f64>() / s.duration_ns as f64,
+        ),
         deliveries_per_tweet: Spread {
             mean: if d.is_empty() { 0.0 } else { round3(d.mean()) },
             p99: if d.is_empty() { 0.0 } else { d.value_at_quantile(0.99) as f64 },
@@ -151,24 +161,38 @@ fn fanout(s: &Scenario, svc: &Service, rec: &Recorder) -> FanoutReport {
     }
 }
 
-/// Stored bytes at the end, by kind and shard, and their growth over the run scaled to a day.
+/// Stored bytes at the end, by kind and shard, and their growth over the run scaled to a day:
+/// the fleet's (k times the slice's, each simulated shard standing for k), and per shard as
+/// simulated.
 fn storage(s: &Scenario, st: &Storage, before: &Storage) -> StorageReport {
     let run_days = (s.warmup_ns + s.duration_ns) as f64 / 1e9 / 86_400.0;
+    let k = u64::from(s.population.sample.k);
     StorageReport {
-        total_bytes: st.total_bytes,
-        replicated_bytes: st.replicated_bytes,
-        by_kind: st.by_kind.iter().map(|(k, b)| (k.name().to_owned(), *b)).collect(),
-        by_shard: st.by_shard.clone(),
-        growth_per_day_bytes: ((st.total_bytes as f64 - before.total_bytes as f64) / run_days).round(),
+        total_bytes: st.total_bytes * k,
+        replicated_bytes: st.replicated_bytes * k,
+        by_kind: st.by_kind.iter().map(|(kind, b)| (kind.name().to_owned(), *b * k)).collect(),
+        by_shard: fold(&st.by_shard, s.topology.shards),
+        growth_per_day_bytes: ((st.total_bytes as f64 - before.total_bytes as f64) * k as f64 / run_days).round(),
         growth_per_day_by_kind: st
             .by_kind
             .iter()
-            .map(|(k, b)| {
-                let before = before.by_kind.iter().find(|(kb, _)| kb == k).map_or(0, |(_, b)| *b);
-                (k.name().to_owned(), ((*b as f64 - before as f64) / run_days).round())
+            .map(|(kind, b)| {
+                let before = before.by_kind.iter().find(|(kb, _)| kb == kind).map_or(0, |(_, b)| *b);
+                (kind.name().to_owned(), ((*b as f64 - before as f64) * k as f64 / run_days).round())
             })
             .collect(),
     }
+}
+
+/// Per simulated shard: the bytes of the fleet's shards it keeps (fleet shard `i` is kept by
+/// simulated shard `i mod shards`; see `service::Config::simulated`). The same in the whole fleet.
+fn fold(by_fleet_shard: &[u64], shards: u32) -> Vec<u64> {
+    let n = shards.max(1) as usize;
+    let mut out = vec![0; n];
+    for (i, b) in by_fleet_shard.iter().enumerate() {
+        out[i % n] += b;
+    }
+    out
 }
 
 /// Bytes in and out of each tier that moved any or was visited, and its peak rate.
@@ -180,8 +204,8 @@ fn bandwidth(rec: &Recorder) -> BandwidthReport {
         if nodes.is_empty() {
             continue;
         }
-        let bytes_in: u64 = nodes.iter().map(|n| n.bytes_in).sum();
-        let bytes_out: u64 = nodes.iter().map(|n| n.bytes_out).sum();
+        let bytes_in: u64 = nodes.iter().map(|n| n.fleet_bytes_in).sum();
+        let bytes_out: u64 = nodes.iter().map(|n| n.fleet_bytes_out).sum();
         if bytes_in + bytes_out == 0 && nodes.iter().all(|n| n.visits == 0) {
             continue;
         }
@@ -203,13 +227,18 @@ fn caches(s: &Scenario, svc: &Service, b: &crate::service::Snapshot) -> BTreeMap
         ("image", svc.cache_stats(Tier::ImageCache), b.image_cache, &s.system.image_cache),
     ] {
         if let (Some(c), Some(spec)) = (stats, spec) {
-            let c = c.since(&before.unwrap_or_default());
+            // Lookups are counted for the real requests they stand for; evictions and bytes
+            // held are the slice's nodes', k times over.
+            let k = u64::from(s.population.sample.k);
+            let mut c = c.since(&before.unwrap_or_default());
+            c.evictions *= k;
+            c.bytes *= k;
             let total = c.hits + c.misses;
             caches.insert(
                 layer.to_owned(),
                 CacheReport {
                     policy: strategy::name(spec.policy),
-                    nodes: spec.nodes,
+                    nodes: spec.nodes * k as u32,
                     capacity_per_node: spec.capacity_per_node,
                     hits: c.hits,
                     misses: c.misses,
@@ -231,7 +260,7 @@ fn caches(s: &Scenario, svc: &Service, b: &crate::service::Snapshot) -> BTreeMap
 /// Utilisation and offered load of each tier with nodes, and a warning for each tier that is
 /// unstable or above 80% busy, in tier order.
 fn nodes(s: &Scenario, svc: &Service, rec: &Recorder) -> (BTreeMap<String, NodeReport>, Vec<String>) {
-    let topo = svc.topology();
+    let topo = svc.simulated();
     let mut warnings = Vec::new();
     let mut nodes = BTreeMap::new();
     let window_ns = s.duration_ns as f64;
@@ -242,8 +271,13 @@ fn nodes(s: &Scenario, svc: &Service, rec: &Recorder) -> (BTreeMap<String, NodeR
         }
         let ms = &rec.nodes[tier.index()];
         let cap = window_ns * model.servers as f64;
-        let utils: Vec<f64> = ms.iter().map(|n| n.busy_ns as f64 / cap).collect();
-        let mean = utils.iter().sum::<f64>() / utils.len() as f64;
+        // Each node as a real one like it (the users kept whole in a slice make their hot spots
+        // on their own data's nodes, and spread the rest of their load as in the fleet; see
+        // `NodeMetrics::node_busy_ns`), and the fleet's mean: each visit's busy time weighed by
+        // the real visits it stands for. Both are the nodes' own in the whole fleet.
+        let k = s.population.sample.k;
+        let utils: Vec<f64> = ms.iter().map(|n| n.node_busy_ns as f64 / k as f64 / cap).collect();
+        let mean = ms.iter().map(|n| n.fleet_busy_ns as f64 / k as f64 / cap).sum::<f64>() / utils.len() as f64;
         let max = utils.iter().copied().fold(0.0, f64::max);
         let min = utils.iter().copied().fold(f64::INFINITY, f64::min);
         let offered = ms.iter().map(|n| n.offered_ns as f64 / cap).fold(0.0, f64::max);
@@ -263,13 +297,13 @@ fn nodes(s: &Scenario, svc: &Service, rec: &Recorder) -> (BTreeMap<String, NodeR
         nodes.insert(
             name.to_owned(),
             NodeReport {
-                count,
+                count: count * k,
                 servers: model.servers,
                 utilisation: Utilisation { mean: round6(mean), max: round6(max), min: round6(min) },
                 max_over_mean: if mean > 0.0 { round3(max / mean) } else { 0.0 },
                 offered_load_max: round6(offered),
                 unstable,
-                visits: ms.iter().map(|n| n.visits).sum(),
+                visits: ms.iter().map(|n| n.visits).sum::<u64>() * u64::from(k),
                 per_node: utils.iter().map(|u| round6(*u)).collect(),
             },
         );
@@ -309,8 +343,7 @@ fn slo(s: &Scenario, operations: &BTreeMap<String, OpReport>, rec: &Recorder) ->
 
 /// Shares of load and data per shard node, and the keys that move with one shard more or less.
 fn partition_report(s: &Scenario, svc: &Service, rec: &Recorder, st: &Storage) -> Option<PartitionReport> {
-    let p = &s.system.partitioning;
-    let busy: Vec<f64> = rec.nodes[Tier::Shard.index()].iter().map(|n| n.busy_ns as f64).collect();
+    let busy: Vec<f64> = rec.nodes[Tier::Shard.index()].iter().map(|n| n.node_busy_ns as f64).collect();
     let shares = |v: &[f64]| -> (Vec<f64>, f64) {
         let total: f64 = v.iter().sum();
         if total <= 0.0 || v.is_empty() {
@@ -321,10 +354,14 @@ fn partition_report(s: &Scenario, svc: &Service, rec: &Recorder, st: &Storage) -
         (share, round3(max / (total / v.len() as f64)))
     };
     let (load_share, load_max_over_mean) = shares(&busy);
-    let stored: Vec<f64> = st.by_shard.iter().map(|&b| b as f64).collect();
+    let stored: Vec<f64> = fold(&st.by_shard, s.topology.shards).iter().map(|&b| b as f64).collect();
     let (storage_share, storage_max_over_mean) = shares(&stored);
     let users = svc.users();
     let tweets = svc.tweet_sample(100_000);
+    // What moves on a resize depends on the fleet's shard count, not the slice's: the service
+    // places keys on the fleet's shards.
+    let p = &s.fleet().system.partitioning;
+    let fleet_shards = p.shards;
     let here = svc.partitioner();
     let moved = |shards: u32| {
         let other = strategy::partition::with_shards(p, shards);
@@ -333,13 +370,13 @@ fn partition_report(s: &Scenario, svc: &Service, rec: &Recorder, st: &Storage) -
     };
     Some(PartitionReport {
         strategy: strategy::name(p.strategy),
-        shards: p.shards,
+        shards: fleet_shards,
         load_share,
         load_max_over_mean,
         storage_share,
         storage_max_over_mean,
-        moved_on_add: moved(p.shards + 1),
-        moved_on_remove: (p.shards > 1).then(|| moved(p.shards - 1)),
+        moved_on_add: moved(fleet_shards + 1),
+        moved_on_remove: (fleet_shards > 1).then(|| moved(fleet_shards - 1)),
     })
 }
 

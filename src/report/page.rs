@@ -56,6 +56,9 @@ fn header(d: &mut Doc, r: &Report) {
     let plan = &r.plan;
     let sys = &plan["system"];
     let name = |v: &serde_json::Value| code(v.as_str().unwrap_or("?"));
+    // In a slice the plan holds the slice's node counts; the page speaks of the fleet's.
+    let k = if r.population.sample > 0.0 { (1.0 / r.population.sample).round() as u64 } else { 1 };
+    let fleet_shards = sys["partitioning"]["shards"].as_u64().map_or("?".to_owned(), |n| (n * k).to_string());
     d.para(vec![
         strong("Plan:"),
         text(format!(
@@ -63,10 +66,7 @@ fn header(d: &mut Doc, r: &Report) {
             r.population.users, r.population.follow_edges, r.population.max_followers
         )),
         name(&sys["partitioning"]["strategy"]),
-        text(format!(
-            " on {} shards × RF {}; fan-out ",
-            sys["partitioning"]["shards"], sys["partitioning"]["replication"]
-        )),
+        text(format!(" on {fleet_shards} shards × RF {}; fan-out ", sys["partitioning"]["replication"])),
         name(&sys["fanout"]["strategy"]),
         text(format!(" (timeline length {}); balancer ", sys["fanout"]["timeline_length"])),
         name(&sys["load_balancing"]),
@@ -74,6 +74,9 @@ fn header(d: &mut Doc, r: &Report) {
         name(&plan["model"]["name"]),
         text("."),
     ]);
+    if k > 1 {
+        slice_note(d, r, k);
+    }
     if let Some(ov) = plan["overrides"].as_array().filter(|a| !a.is_empty()) {
         let mut line = vec![text("Overrides: ")];
         for (i, o) in ov.iter().filter_map(|v| v.as_str()).enumerate() {
@@ -85,6 +88,34 @@ fn header(d: &mut Doc, r: &Report) {
         line.push(text("."));
         d.para(line);
     }
+}
+
+/// What a slice of the fleet ran and what its figures stand for.
+fn slice_note(d: &mut Doc, r: &Report, k: u64) {
+    let sample = &r.plan["population"]["sample"];
+    let heads = sample["active_heads"].as_u64().unwrap_or(0);
+    let celebrities = r.plan["population"]["celebrities"]["count"].as_u64().unwrap_or(0);
+    let mut whole = Vec::new();
+    if heads > 0 {
+        whole.push(format!("the {heads} most active user{}", if heads == 1 { "" } else { "s" }));
+    }
+    if celebrities > 0 {
+        whole.push(format!(
+            "the {celebrities} celebrities (with 1/{k} of their followers, so they reach the same share of users)"
+        ));
+    }
+    let kept = if whole.is_empty() {
+        String::new()
+    } else {
+        format!(" Kept whole rather than sampled, at their real rates: {}.", whole.join(" and "))
+    };
+    d.para(vec![
+        strong("A slice of the fleet:"),
+        text(format!(
+            " this run simulated 1/{k} of it: {} of the {} users, 1/{k} of every operation's rate and of every tier's nodes, with everything per user and per node real, so each simulated node carries what a real node carries.{kept} Throughput, counts, storage, growth, bandwidth and node counts below are the whole fleet's (the simulated figures weighed by the real users each stands for); latency, utilisation (max and per node), hit ratios and fan-out lag are as simulated per node, and the mean utilisation is the fleet's. The estimate is computed for the whole fleet.",
+            r.population.simulated_users, r.population.users
+        )),
+    ]);
 }
 
 /// Every operation's latency percentiles, and the latency plots.

@@ -59,12 +59,23 @@ pub struct OpReport {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PopulationReport {
+    /// The fleet's users (`population.users`).
     pub users: u32,
+    /// Users simulated: all of them, or a slice (`population.sample`).
+    #[serde(default)]
+    pub simulated_users: u32,
+    /// The fraction of the fleet simulated, 1/k (1: the whole fleet).
+    #[serde(default = "one")]
+    pub sample: f64,
     pub follow_edges: u64,
     pub max_followers: u32,
     pub mean_follows: f64,
     pub graph_bytes: u64,
     pub graph_bytes_per_edge: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

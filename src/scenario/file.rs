@@ -37,6 +37,8 @@ pub struct PopulationFile {
     pub graph: GraphFile,
     #[serde(default)]
     pub tweets_per_user: u32,
+    /// The slice of the fleet to simulate: 1, a fraction 1/k (`1/32` or `0.03125`), or `auto`.
+    pub sample: Option<Value>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]

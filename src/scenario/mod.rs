@@ -7,6 +7,7 @@
 
 pub mod dist;
 pub mod file;
+pub mod slice;
 pub mod units;
 pub mod yaml;
 
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub use dist::Dist;
 pub use file::GraphFormat;
 pub use resolve::{load_model, machine_memory_bytes};
+pub use slice::Sample;
 
 use crate::strategy::BalanceKind;
 use crate::strategy::cache::CacheSpec;
@@ -113,6 +115,9 @@ pub struct Population {
     pub tweets_per_user: u32,
     /// Users 0..count are celebrities with `followers` followers each, on top of the graph.
     pub celebrities: Option<Celebrities>,
+    /// The slice of the fleet this run simulates (`population.sample`); whole by default.
+    #[serde(skip_serializing_if = "Sample::is_whole")]
+    pub sample: Sample,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -371,6 +376,17 @@ pub struct Scenario {
     /// of the plan a report prints: it is the system and the model's node counts restated.)
     #[serde(skip)]
     pub topology: Topology,
+    /// In a slice (`population.sample` below 1), the whole fleet it stands for, as written:
+    /// what the estimate is computed for. `None` when the whole fleet runs.
+    #[serde(skip)]
+    pub fleet: Option<Box<Scenario>>,
+}
+
+impl Scenario {
+    /// The whole fleet: this scenario, or the fleet a slice stands for.
+    pub fn fleet(&self) -> &Scenario {
+        self.fleet.as_deref().unwrap_or(self)
+    }
 }
 
 impl Scenario {

@@ -19,22 +19,30 @@ struct CacheNode {
 }
 
 impl CacheNode {
-    /// A lookup of `bytes` bytes hit or missed here.
+    /// `weight` lookups of `bytes` bytes hit or missed here.
     #[inline]
-    fn count(&mut self, hit: bool, bytes: u64) {
+    fn count(&mut self, hit: bool, bytes: u64, weight: u32) {
         let c = &mut self.counts;
+        let w = u64::from(weight);
         if hit {
-            c.hits += 1;
-            c.hit_bytes += bytes;
+            c.hits += w;
+            c.hit_bytes += bytes * w;
         } else {
-            c.misses += 1;
-            c.miss_bytes += bytes;
+            c.misses += w;
+            c.miss_bytes += bytes * w;
         }
     }
 }
 
 /// A cache layer: its nodes, and which of them are down.
+///
+/// A key's node is one of the fleet's `spec.nodes`; in a slice of the fleet (see
+/// `scenario::slice`) fewer nodes are simulated, and fleet node `n` is kept by simulated node
+/// `n mod nodes`, which then holds the keys of one real node's worth of users. Node numbers
+/// given out (and taken by faults' `first..first + count`, which name simulated nodes) are as
+/// the methods say.
 pub(super) struct CacheLayer {
+    /// The simulated nodes.
     nodes: Vec<Mutex<CacheNode>>,
     /// Nodes that are down (a fault): their keys miss and nothing is stored on them.
     down: Vec<AtomicBool>,
@@ -42,35 +50,52 @@ pub(super) struct CacheLayer {
 }
 
 impl CacheLayer {
-    /// The layer's nodes.
+    /// The layer's nodes in the fleet (keys are placed on these).
     #[inline]
     pub(super) fn len(&self) -> usize {
-        self.nodes.len()
+        self.spec.nodes as usize
     }
 
-    pub(super) fn new(spec: &Option<CacheSpec>) -> Option<CacheLayer> {
+    /// A layer of `spec.nodes` nodes in the fleet, of which `simulated` are simulated (all of
+    /// them but in a slice).
+    pub(super) fn new(spec: &Option<CacheSpec>, simulated: u32) -> Option<CacheLayer> {
         let spec = spec.as_ref()?;
-        let nodes = (0..spec.nodes)
+        let simulated = simulated.clamp(1, spec.nodes.max(1));
+        let nodes = (0..simulated)
             .map(|_| {
                 let cache = cache::build(spec.policy, spec.capacity_per_node)?;
                 Some(Mutex::new(CacheNode { cache, counts: CacheStats::default() }))
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(CacheLayer { nodes, down: (0..spec.nodes).map(|_| AtomicBool::new(false)).collect(), spec: spec.clone() })
+        Some(CacheLayer { nodes, down: (0..simulated).map(|_| AtomicBool::new(false)).collect(), spec: spec.clone() })
     }
 
+    /// The fleet node of `key`.
     #[inline]
     fn node(&self, key: u64) -> u32 {
-        bucket(mix(key ^ 0x9e37_79b9_7f4a_7c15), self.nodes.len() as u32)
+        bucket(mix(key ^ 0x9e37_79b9_7f4a_7c15), self.spec.nodes)
     }
 
-    /// Whether node `n` is up.
+    /// The simulated node that keeps fleet node `n`.
+    #[inline]
+    fn kept_by(&self, n: u32) -> usize {
+        let simulated = self.nodes.len() as u32;
+        (if n >= simulated { n % simulated } else { n }) as usize
+    }
+
+    /// Whether fleet node `n` is up (its simulated node is).
     #[inline]
     fn is_up(&self, n: u32) -> bool {
-        !self.down[n as usize].load(Relaxed)
+        !self.down[self.kept_by(n)].load(Relaxed)
     }
 
-    /// The node of `key`, unless it is down.
+    /// The fleet node of `key`, down or not.
+    #[inline]
+    pub(super) fn placed(&self, key: u64) -> u32 {
+        self.node(key)
+    }
+
+    /// The fleet node of `key`, unless it is down.
     #[inline]
     pub(super) fn live_node(&self, key: u64) -> Option<u32> {
         let n = self.node(key);
@@ -78,13 +103,14 @@ impl CacheLayer {
     }
 
     /// Looks up `key`, whose value is `bytes` long: its node (`None` when the node is down, so
-    /// nothing is visited) and whether it hit. A down node counts as a miss.
-    pub(super) fn get(&self, key: u64, bytes: u64) -> (Option<u32>, bool) {
+    /// nothing is visited) and whether it hit. A down node counts as a miss; the lookup counts
+    /// as `weight` (the real lookups it stands for, see [`super::Plan::weight`]).
+    pub(super) fn get(&self, key: u64, bytes: u64, weight: u32) -> (Option<u32>, bool) {
         let n = self.node(key);
-        let mut node = lock(&self.nodes[n as usize]);
+        let mut node = lock(&self.nodes[self.kept_by(n)]);
         let up = self.is_up(n);
         let hit = up && node.cache.get(key);
-        node.count(hit, bytes);
+        node.count(hit, bytes, weight);
         (up.then_some(n), hit)
     }
 
@@ -97,7 +123,7 @@ impl CacheLayer {
         for group in by_node.chunk_by(|a, b| a.0 == b.0) {
             let n = group[0].0;
             if self.is_up(n) {
-                let node = lock(&self.nodes[n as usize]);
+                let node = lock(&self.nodes[self.kept_by(n)]);
                 per_node[n as usize] += group.iter().filter(|&&(_, k)| node.cache.contains(k as u64)).count() as u32;
             }
         }
@@ -106,12 +132,12 @@ impl CacheLayer {
     /// Stores `key`; returns the node, or `None` when it is down.
     pub(super) fn insert(&self, key: u64, bytes: u64) -> Option<u32> {
         let n = self.live_node(key)?;
-        let mut node = lock(&self.nodes[n as usize]);
+        let mut node = lock(&self.nodes[self.kept_by(n)]);
         node.counts.evictions += node.cache.insert(key, bytes);
         Some(n)
     }
 
-    /// Empties nodes `first..first + count` (a restart or a flush).
+    /// Empties simulated nodes `first..first + count` (a restart or a flush).
     fn flush(&self, first: u32, count: u32) {
         for n in first..first + count {
             if let Some(fresh) = cache::build(self.spec.policy, self.spec.capacity_per_node) {

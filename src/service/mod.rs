@@ -171,7 +171,13 @@ pub struct Counts {
 
 /// What a service is built from: where its nodes are, its strategies, and its cache layers.
 pub struct Config {
+    /// The fleet's nodes: keys are placed on these, and a plan's visits name them.
     pub topology: Topology,
+    /// The nodes simulated: the fleet's, or in a slice of it (see `scenario::slice`) 1/k of
+    /// each tier's. Cache state is kept per simulated node (fleet node `n` by `n mod count`), and
+    /// the engine folds a visit's node the same way, so that a request makes the visits it
+    /// makes in the fleet and each simulated node carries what a real one carries.
+    pub simulated: Topology,
     /// Entries a home timeline keeps before the oldest are trimmed.
     pub timeline_length: u32,
     pub partitioner: Box<dyn Partitioner>,
@@ -190,6 +196,7 @@ pub struct Caches {
 
 pub struct Service {
     topology: Topology,
+    simulated: Topology,
     timeline_length: usize,
     graph: FollowGraph,
     users: Vec<Mutex<UserState>>,
@@ -236,13 +243,14 @@ impl Service {
     /// Builds the service over a follow graph, with the strategies and caches it is handed
     /// (`assembly` builds them from a scenario).
     pub fn new(config: Config, graph: FollowGraph) -> Service {
-        let Config { topology, timeline_length, partitioner, fanout, caches } = config;
+        let Config { topology, simulated, timeline_length, partitioner, fanout, caches } = config;
         let shards = topology.shards;
         let users = graph.users();
         // A power of two, so that a tweet's stripe is its worker bits masked.
         let stripes = shards.min(ids::MAX_WORKERS).next_power_of_two();
         let svc = Service {
             topology,
+            simulated,
             timeline_length: timeline_length as usize,
             users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
             homes: (0..users).map(|_| Mutex::new(VecDeque::new())).collect(),
@@ -250,10 +258,10 @@ impl Service {
             ids: ids::IdGenerator::new(stripes),
             partitioner,
             fanout,
-            timeline_cache: CacheLayer::new(&caches.timeline),
-            tweet_cache: CacheLayer::new(&caches.tweet),
-            user_cache: CacheLayer::new(&caches.user),
-            image_cache: CacheLayer::new(&caches.image),
+            timeline_cache: CacheLayer::new(&caches.timeline, simulated.timeline_cache),
+            tweet_cache: CacheLayer::new(&caches.tweet, simulated.tweet_cache),
+            user_cache: CacheLayer::new(&caches.user, simulated.user_cache),
+            image_cache: CacheLayer::new(&caches.image, simulated.image_cache),
             storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| AtomicU64::new(0)).collect()).collect(),
             images: AtomicU64::new(0),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_TWEETS)),
@@ -271,6 +279,11 @@ impl Service {
 
     pub fn topology(&self) -> Topology {
         self.topology
+    }
+
+    /// The nodes simulated (see [`Config::simulated`]): the fleet's but in a slice.
+    pub fn simulated(&self) -> Topology {
+        self.simulated
     }
 
     pub fn graph(&self) -> &FollowGraph {
@@ -445,6 +458,21 @@ impl Service {
     /// The partitioner in use.
     pub fn partitioner(&self) -> &dyn Partitioner {
         &*self.partitioner
+    }
+
+    /// The fleet nodes holding `user`'s own data, per tier (`u32::MAX` where no node does):
+    /// its shard (the first of its replicas), its home timeline's timeline-cache node and its
+    /// record's user-cache node. In a slice, a user kept whole makes its real hot spot on these.
+    pub fn home_nodes(&self, user: u32) -> [u32; Tier::ALL.len()] {
+        let mut nodes = [u32::MAX; Tier::ALL.len()];
+        nodes[Tier::Shard.index()] = self.partitioner.user_shard(user);
+        if let Some(c) = &self.timeline_cache {
+            nodes[Tier::TimelineCache.index()] = c.placed(user as u64);
+        }
+        if let Some(c) = &self.user_cache {
+            nodes[Tier::UserCache.index()] = c.placed(user as u64);
+        }
+        nodes
     }
 
     pub fn counts(&self) -> Counts {

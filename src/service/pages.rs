@@ -128,7 +128,7 @@ impl Service {
                 let mut per_node = PageTally::new(cache.len());
                 self.in_stripe_order(page, |t| {
                     let bytes = t.bytes();
-                    let (node, hit) = cache.get(t.id, bytes);
+                    let (node, hit) = cache.get(t.id, bytes, plan.weight);
                     if let Some(node) = node {
                         per_node.add(node, if hit { bytes } else { 0 });
                     }
@@ -156,7 +156,7 @@ impl Service {
             }
             let record_missed = match &self.user_cache {
                 Some(cache) => {
-                    let (node, hit) = cache.get(a.user as u64, USER_RECORD_BYTES);
+                    let (node, hit) = cache.get(a.user as u64, USER_RECORD_BYTES, plan.weight);
                     if let Some(node) = node {
                         user_nodes.add(node, if hit { USER_RECORD_BYTES } else { 0 });
                     }
@@ -193,7 +193,7 @@ impl Service {
             let Some(image) = self.tweet(t.id).map(|r| r.image as u64) else { continue };
             let hit = match &self.image_cache {
                 Some(cache) => {
-                    let (node, hit) = cache.get(t.id, image);
+                    let (node, hit) = cache.get(t.id, image, plan.weight);
                     if let Some(node) = node {
                         reads.add(node, if hit { image } else { 0 });
                     }
@@ -290,7 +290,7 @@ impl Service {
             let page_bytes = found as u64 * TIMELINE_ENTRY_BYTES;
             let hit = match &self.timeline_cache {
                 Some(cache) => {
-                    let (node, hit) = cache.get(user as u64, page_bytes);
+                    let (node, hit) = cache.get(user as u64, page_bytes, plan.weight);
                     if let Some(node) = node {
                         plan.visit(Tier::TimelineCache, node, Access::Read, found, if hit { page_bytes } else { 0 });
                         plan.end_stage();

@@ -46,11 +46,16 @@ pub struct Plan {
     pub background_from: u32,
     /// Timeline deliveries this operation made (fan-out on write).
     pub deliveries: u32,
+    /// Real requests the operation stands for (1 but in a slice of the fleet, see
+    /// `scenario::slice`): cache lookups count this many hits or misses. Set by the caller;
+    /// [`Plan::clear`] keeps it.
+    #[serde(skip)]
+    pub weight: u32,
 }
 
 impl Default for Plan {
     fn default() -> Plan {
-        Plan { visits: Vec::new(), stage_ends: Vec::new(), background_from: u32::MAX, deliveries: 0 }
+        Plan { visits: Vec::new(), stage_ends: Vec::new(), background_from: u32::MAX, deliveries: 0, weight: 1 }
     }
 }
 

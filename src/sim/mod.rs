@@ -113,6 +113,11 @@ struct OpState {
     stage: u32,
     /// Shard nodes its foreground stages visited (the scatter-gather width).
     shards: NodeSet,
+    /// Real requests it stands for (see `scenario::slice`).
+    weight: u32,
+    /// For a user kept whole in a slice, the fleet nodes holding its own data
+    /// (`Service::home_nodes`); `None` otherwise.
+    home: Option<[u32; Tier::ALL.len()]>,
 }
 
 /// Distinct nodes of one tier: a bit each for the first 64, a list for the rest.
@@ -185,6 +190,8 @@ pub struct Engine<'s> {
     fault_steps: Vec<FaultStep>,
     next_fault: usize,
     shard_replication: u32,
+    /// The fleet's shards (more than the engine's nodes in a slice).
+    fleet_shards: u32,
     /// Events at or before this time run; the run stops at the first one after it.
     hard_end: u64,
     /// Last stages played out when they were scheduled (see `finish`): how many ended by
@@ -197,7 +204,7 @@ impl<'s> Engine<'s> {
     /// An engine for `scenario`'s workload and model over `service`, with the balancers that
     /// choose among a group's nodes (the run builds both from the scenario's strategies).
     pub fn new(scenario: &'s Scenario, service: Service, balancers: Balancers) -> Engine<'s> {
-        let topology = service.topology();
+        let topology = service.simulated();
         let m = &scenario.model;
         let costs = Tier::ALL.map(|t| m.tier(t).map(TierCost::of));
         // Every tier has its nodes, so that a fault can take down a node of a tier the model
@@ -224,7 +231,7 @@ impl<'s> Engine<'s> {
             ops: Vec::new(),
             free_ops: Vec::new(),
             queue: EventQueue::default(),
-            recorder: Recorder::new(&topology, start, end),
+            recorder: Recorder::new(&topology, start, end).for_slice(scenario.population.sample.k),
             rtt_ns: m.rtt_ns,
             ns_per_byte: m.bandwidth_bytes_per_s.map_or(0.0, |bw| 1e9 / bw),
             has_network: m.rtt_ns > 0.0 || m.bandwidth_bytes_per_s.is_some(),
@@ -237,6 +244,7 @@ impl<'s> Engine<'s> {
             fault_steps,
             next_fault: 0,
             shard_replication: topology.replication,
+            fleet_shards: service.topology().shards,
             hard_end: u64::MAX,
             finished_early: 0,
             latest_finish: 0,
@@ -352,6 +360,8 @@ impl<'s> Engine<'s> {
                     start_ns: 0,
                     stage: 0,
                     shards: NodeSet::default(),
+                    weight: 1,
+                    home: None,
                 });
                 self.ops.len() as u32 - 1
             }
@@ -363,6 +373,8 @@ impl<'s> Engine<'s> {
         st.op = req.op;
         st.start_ns = t;
         st.stage = 0;
+        st.weight = req.weight;
+        st.home = (req.weight < self.recorder.k).then(|| self.service.home_nodes(req.actor));
         st.shards.clear();
         self.begin_stage(t, slot);
     }
@@ -379,12 +391,16 @@ impl<'s> Engine<'s> {
             let interval = self.recorder.interval_of(t);
             let (has_network, rtt_ns, ns_per_byte) = (self.has_network, self.rtt_ns, self.ns_per_byte);
             let (track, replication) = (self.track_load, self.shard_replication);
+            let fleet_shards = self.fleet_shards;
             let Engine { ops, costs, nodes, nodes_down, rng, recorder, balancers, make_balancer, free_ops, .. } = self;
-            let OpState { plan, op, start_ns, stage, shards } = &mut ops[slot as usize];
+            let OpState { plan, op, start_ns, stage, shards, weight, home } = &mut ops[slot as usize];
             let stage = *stage as usize;
             let ends = &plan.stage_ends;
             let last = stage + 1 == ends.len();
             let background = stage as u32 >= plan.foreground_stages();
+            // A post's background is its fan-out, to followers sampled one in k: each delivery
+            // stands for k whoever posted (see `Recorder::record_fanout`).
+            let weight = if background && *op == Op::PostTweet { recorder.k } else { *weight };
             let from = if stage == 0 { 0 } else { ends[stage - 1] as usize };
             let mut stage_end = t;
             for v in &plan.visits[from..ends[stage] as usize] {
@@ -403,7 +419,7 @@ impl<'s> Engine<'s> {
                         recorder.record_lost_visit(t, !replica_write);
                         continue;
                     }
-                    recorder.record_failed(*op, *start_ns, t);
+                    recorder.record_failed(*op, *start_ns, t, weight);
                     free_ops.push(slot);
                     return;
                 };
@@ -430,7 +446,14 @@ impl<'s> Engine<'s> {
                 if track {
                     state.finishing.push(Reverse(started + service_ns));
                 }
-                recorder.record_served(v.tier, node, interval, started, service_ns, bytes_in, bytes_out);
+                // A user kept whole loads its own data's nodes as in the fleet; its other visits
+                // spread over k times as many nodes there (see `NodeMetrics::node_busy_ns`).
+                let node_weight = match home {
+                    Some(home) if !is_home(v, home, fleet_shards, replication) => weight,
+                    _ => recorder.k,
+                };
+                let weights = (weight, node_weight);
+                recorder.record_served(v.tier, node, interval, started, service_ns, (bytes_in, bytes_out), weights);
                 stage_end = stage_end.max(started + service_ns + net_ns);
             }
             if stage_end > t {
@@ -475,21 +498,32 @@ impl<'s> Engine<'s> {
     fn next_stage(&mut self, t: u64, slot: u32) -> bool {
         let st = &mut self.ops[slot as usize];
         st.stage += 1;
-        let (op, start) = (st.op, st.start_ns);
+        let (op, start, weight) = (st.op, st.start_ns, st.weight);
         if st.stage == st.plan.foreground_stages() {
-            self.recorder.record_op(op, start, t);
-            self.recorder.record_width(op, start, st.shards.len());
+            self.recorder.record_op(op, start, t, weight);
+            self.recorder.record_width(op, start, st.shards.len(), weight);
         }
         let st = &self.ops[slot as usize];
         if st.stage as usize == st.plan.stage_ends.len() {
             if op == Op::PostTweet {
                 let deliveries = st.plan.deliveries;
-                self.recorder.record_fanout(start, t, deliveries);
+                self.recorder.record_fanout(start, t, deliveries, weight);
             }
             self.free_ops.push(slot);
             return false;
         }
         true
+    }
+}
+
+/// Whether visit `v` (naming a fleet node) is to a node holding the data of the user whose
+/// `home` nodes these are: its shard or one of that shard's replicas, its cache nodes.
+fn is_home(v: &Visit, home: &[u32; Tier::ALL.len()], fleet_shards: u32, replication: u32) -> bool {
+    let h = home[v.tier.index()];
+    match v.tier {
+        _ if h == u32::MAX => false,
+        Tier::Shard => (v.node + fleet_shards - h) % fleet_shards.max(1) < replication,
+        _ => v.node == h,
     }
 }
 
@@ -505,15 +539,18 @@ fn choose(
     v: &Visit,
 ) -> Option<u32> {
     let n = nodes.len() as u32;
+    // The visit names a node of the fleet; in a slice, fleet node `i` is simulated node `i mod n`
+    // (see `service::Config::simulated`).
+    let first = if v.node >= n { v.node % n } else { v.node };
     if v.choices <= 1 {
-        return (nodes[v.node as usize].down == 0).then_some(v.node);
+        return (nodes[first as usize].down == 0).then_some(first);
     }
     let choices = v.choices.min(n);
     let candidate = |i: u32| {
-        let c = v.node + i;
+        let c = first + i;
         if c >= n { c - n } else { c }
     };
-    let balancer = balancers[v.node as usize].get_or_insert_with(|| make.group(v.tier, v.node));
+    let balancer = balancers[first as usize].get_or_insert_with(|| make.group(v.tier, first));
     if all_live && !track_load {
         return Some(candidate(balancer.pick_all_live(choices)));
     }

@@ -777,3 +777,62 @@ fn a_model_override_is_checked_against_the_model_file() {
         &["unknown key `servres`", "did you mean `servers`?"],
     );
 }
+
+// ---- population.sample: a slice of the fleet ----
+
+/// [`BASE`] with `population.sample: VALUE` (line 9, the value at column 11) and `more` changes.
+fn with_sample(value: &str) -> String {
+    broken("    mean_follows: 5\n", &format!("    mean_follows: 5\n  sample: {value}\n"))
+}
+
+#[test]
+fn sample_outside_zero_to_one() {
+    for value in ["1.5", "0", "-0.25", "2/1"] {
+        expect_error(&with_sample(value), &[], At::LineCol(9, 11), &["population.sample", "outside (0, 1]", "1/32"]);
+    }
+}
+
+#[test]
+fn sample_that_is_not_one_in_k() {
+    expect_error(&with_sample("0.3"), &[], At::LineCol(9, 11), &["population.sample", "not 1/k", "1/3 and 1/4"]);
+    expect_error(&with_sample("often"), &[], At::LineCol(9, 11), &["population.sample", "not a fraction", "`auto`"]);
+}
+
+#[test]
+fn sample_that_leaves_a_tier_without_a_node() {
+    // 4 shards cannot be divided into 8 slices of the fleet.
+    expect_error(
+        &with_sample("1/8"),
+        &[],
+        At::LineCol(9, 11),
+        &["population.sample", "multiple of 8", "system.partitioning.shards is 4", "1/2, 1/4"],
+    );
+}
+
+#[test]
+fn sample_with_a_graph_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "model.yaml", MODEL);
+    write(dir.path(), "graph.edges", &(0..100).map(|u| format!("{u} {}\n", (u + 1) % 100)).collect::<String>());
+    let yaml = BASE.replacen(
+        "    generator: uniform\n    mean_follows: 5\n",
+        "    generator: file\n    path: graph.edges\n  sample: 1/2\n",
+        1,
+    );
+    let scenario = write(dir.path(), "scenario.yaml", &yaml);
+    expect_refused(
+        dir.path(),
+        &scenario,
+        &[],
+        &scenario,
+        At::LineCol(9, 11),
+        &["population.sample", "graph file runs whole"],
+    );
+}
+
+#[test]
+fn sample_with_a_fault_on_part_of_a_tier() {
+    let yaml =
+        format!("{}faults:\n  - {{ kind: node_down, target: \"shard[1]\", at: 1s, for: 1s }}\n", with_sample("1/2"));
+    expect_error(&yaml, &[], At::LineCol(9, 11), &["population.sample", "shard[1]", "whole tier"]);
+}

@@ -15,5 +15,6 @@ mod live;
 mod plots;
 mod queueing;
 mod scenarios;
+mod slice;
 mod sweep;
 mod util;

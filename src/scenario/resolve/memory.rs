@@ -26,9 +26,17 @@ pub fn machine_memory_bytes() -> f64 {
         .map_or(16.0 * 1_073_741_824.0, |kb| kb * 1024.0)
 }
 
-/// Estimates the memory the run needs (graph, tweets preloaded and posted during `run_ns`,
-/// pushed timeline entries, users) and refuses it above 80% of this machine's.
-pub(super) fn check(cx: &mut Cx, population: &Population, workload: &Workload, fanout: &FanoutSpec, run_ns: u64) {
+/// What a run is estimated to hold: the items counted and the bytes they take.
+pub(super) struct Need {
+    pub(super) bytes: f64,
+    edges: f64,
+    tweets: f64,
+    timeline_entries: f64,
+}
+
+/// Estimates the memory a run needs: the graph, the tweets preloaded and posted during `run_ns`,
+/// the pushed timeline entries and the users.
+pub(super) fn need(population: &Population, workload: &Workload, fanout: &FanoutSpec, run_ns: u64) -> Need {
     let users = population.users;
     let follows = match &population.graph {
         GraphSpec::PowerLaw { mean_follows, .. } | GraphSpec::Uniform { mean_follows } => *mean_follows,
@@ -42,20 +50,37 @@ pub(super) fn check(cx: &mut Cx, population: &Population, workload: &Workload, f
     let pushes = !matches!(fanout.strategy, FanoutKind::Pull);
     let timeline_entries =
         if pushes { (tweets * follows).min(users as f64 * fanout.timeline_length as f64) } else { 0.0 };
-    let need = edges * MEM_PER_EDGE
+    let bytes = edges * MEM_PER_EDGE
         + tweets * MEM_PER_TWEET
         + timeline_entries * MEM_PER_TIMELINE_ENTRY
         + users as f64 * MEM_PER_USER;
-    let have = machine_memory_bytes() * 0.8;
-    if need > have {
+    Need { bytes, edges, tweets, timeline_entries }
+}
+
+/// The memory a run may take: 80% of this machine's.
+pub(super) fn allowed_bytes() -> f64 {
+    machine_memory_bytes() * 0.8
+}
+
+/// Refuses a run whose estimated memory ([`need`]) is above [`allowed_bytes`]; `advice` says
+/// what to change.
+pub(super) fn check(
+    cx: &mut Cx,
+    population: &Population,
+    workload: &Workload,
+    fanout: &FanoutSpec,
+    run_ns: u64,
+    advice: &str,
+) {
+    let Need { bytes, edges, tweets, timeline_entries } = need(population, workload, fanout, run_ns);
+    let have = allowed_bytes();
+    if bytes > have {
         cx.problem(
             "population.users",
             format!(
-                "this population needs about {} of memory ({users} users, {:.0} follow edges, {:.0} tweets, {:.0} timeline entries); this machine allows {} (80% of its memory). Scale the population down.",
-                units::human_bytes(need),
-                edges,
-                tweets,
-                timeline_entries,
+                "this population needs about {} of memory ({} users, {edges:.0} follow edges, {tweets:.0} tweets, {timeline_entries:.0} timeline entries); this machine allows {} (80% of its memory). {advice}",
+                units::human_bytes(bytes),
+                population.users,
                 units::human_bytes(have)
             ),
         );

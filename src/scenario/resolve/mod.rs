@@ -3,7 +3,8 @@
 //! [`load`] reads the file, applies the overrides and hands each section of the file form to
 //! its own resolver, in the order the problems are reported: the run (name, duration,
 //! warm-up), the model, then `population`, `workload`, `system`, `faults`, `matrix`, `slo`, and
-//! last the memory guard. A resolver pushes every problem it finds into the context [`Cx`] and
+//! last, once all of them are valid, the slice of the fleet that runs (`slice`) and the memory
+//! guard. A resolver pushes every problem it finds into the context [`Cx`] and
 //! still returns a resolved value (a placeholder where a value is wrong), so that the sections
 //! after it are checked too; `load` refuses the scenario if any problem was found.
 
@@ -12,6 +13,7 @@ mod matrix;
 mod memory;
 mod model;
 mod population;
+mod slice;
 mod slo;
 mod system;
 mod workload;
@@ -199,21 +201,38 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     check_name(&mut cx, &scenario_file.name);
     let duration_ns = cx.positive_duration_ns("duration", &scenario_file.duration).unwrap_or(1);
     let warmup_ns = scenario_file.warmup.as_ref().and_then(|warmup| cx.duration_ns("warmup", warmup)).unwrap_or(0);
-    let model = model::resolve(&mut cx, &base.join(&scenario_file.model), &model_sets);
-    let population = population::resolve(&mut cx, &scenario_file.population, base);
-    let workload = workload::resolve(&mut cx, &scenario_file.workload, &population, warmup_ns);
-    let system = system::resolve(&mut cx, &scenario_file.system, &workload);
+    let mut model = model::resolve(&mut cx, &base.join(&scenario_file.model), &model_sets);
+    let mut population = population::resolve(&mut cx, &scenario_file.population, base);
+    let sample = slice::choice(&mut cx, scenario_file.population.sample.as_ref());
+    let mut workload = workload::resolve(&mut cx, &scenario_file.workload, &population, warmup_ns);
+    let mut system = system::resolve(&mut cx, &scenario_file.system, &workload);
     let run = faults::Run { model: model.as_ref(), system: &system, duration_ns, warmup_ns };
-    let faults = faults::resolve(&mut cx, &scenario_file.faults, &run);
+    let mut faults = faults::resolve(&mut cx, &scenario_file.faults, &run);
     let matrix = matrix::resolve(&mut cx, &scenario_file.matrix);
     let slo = slo::resolve(&mut cx, &scenario_file.slo, &workload);
-    memory::check(&mut cx, &population, &workload, &system.fanout, duration_ns + warmup_ns);
+    let mut fleet = None;
+    if cx.problems.is_empty() {
+        if sample != slice::Choice::Whole {
+            fleet = Some((population.clone(), workload.clone(), system.clone(), model.clone(), faults.clone()));
+        }
+        // The fleet as written is valid: now the slice of it that runs, and the memory guard.
+        let fleet = slice::Fleet {
+            population: &mut population,
+            workload: &mut workload,
+            system: &mut system,
+            model: model.as_mut(),
+            faults: &mut faults,
+            run_ns: duration_ns + warmup_ns,
+        };
+        slice::apply(&mut cx, sample, fleet);
+    }
 
     let model = match model {
         Some(model) if cx.problems.is_empty() => model,
         _ => return Err(ScenarioError::Invalid(cx.problems)),
     };
-    Ok(Scenario {
+    let mut scenario = Scenario {
+        fleet: None,
         topology: super::topology(&model, &system),
         name: scenario_file.name,
         description: scenario_file.description.unwrap_or_default().trim().to_owned(),
@@ -230,7 +249,15 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
         faults,
         slo,
         matrix,
-    })
+    };
+    // The whole fleet, kept beside a slice for the figures computed for it (the estimate).
+    if let Some((population, workload, system, Some(model), faults)) = fleet
+        && !scenario.population.sample.is_whole()
+    {
+        let whole = Scenario { population, workload, system, model, faults, ..scenario.clone() };
+        scenario.fleet = Some(Box::new(Scenario { topology: super::topology(&whole.model, &whole.system), ..whole }));
+    }
+    Ok(scenario)
 }
 
 /// Applies `--seed` and the scenario's `--set` assignments to `doc` (`model=PATH` among them,

@@ -19,7 +19,13 @@ pub(super) fn resolve(cx: &mut Cx, population: &PopulationFile, base: &Path) -> 
     if graph_file.generator != Generator::PowerLaw && graph_file.follower_exponent.is_some() {
         cx.problem("population.graph.follower_exponent", "applies only to generator: power_law");
     }
-    Population { users, graph, tweets_per_user: population.tweets_per_user, celebrities }
+    Population {
+        users,
+        graph,
+        tweets_per_user: population.tweets_per_user,
+        celebrities,
+        sample: crate::scenario::Sample::whole(users),
+    }
 }
 
 fn graph(cx: &mut Cx, graph: &GraphFile, users: u32, base: &Path) -> GraphSpec {
