@@ -15,7 +15,7 @@ fn quickstart(c: &mut Criterion) {
     let graph = tweetcap::assembly::build_graph(&s).expect("graph");
     // Count the requests of one run to report throughput per request.
     let requests = {
-        let service = tweetcap::assembly::service(&s, graph.clone());
+        let service = tweetcap::assembly::simulated_service(&s, graph.clone());
         tweetcap::workload::preload(&s, &service);
         Engine::new(&s, service, tweetcap::assembly::balancers(&s)).run(&mut |_| {}).requests
     };
@@ -25,7 +25,7 @@ fn quickstart(c: &mut Criterion) {
     group.bench_function("quickstart_11s", |b| {
         b.iter_batched(
             || {
-                let service = tweetcap::assembly::service(&s, graph.clone());
+                let service = tweetcap::assembly::simulated_service(&s, graph.clone());
                 tweetcap::workload::preload(&s, &service);
                 Engine::new(&s, service, tweetcap::assembly::balancers(&s))
             },
