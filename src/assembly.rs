@@ -100,17 +100,30 @@ fn base_graph(s: &Scenario) -> Result<FollowGraph, RunError> {
     })
 }
 
-/// The service a scenario describes, over `graph`, with its strategies and caches.
+/// The service a scenario describes, over `graph`, with its strategies and caches, holding
+/// every home timeline whole (what the live harness reconciles).
 ///
 /// In a slice of the fleet the service places keys on the fleet's nodes (its partitioner and
 /// cache layers are the fleet's) and keeps state on the slice's (see [`Config::simulated`]).
 pub fn service(s: &Scenario, graph: FollowGraph) -> Service {
+    build_service(s, graph, s.system.fanout.timeline_length)
+}
+
+/// The service as a simulated run needs it: as [`service`], but holding of each home timeline
+/// only the newest page (the most a read returns); the rest is counted, not kept. Every figure
+/// of the run is the same as with whole timelines.
+pub fn simulated_service(s: &Scenario, graph: FollowGraph) -> Service {
+    build_service(s, graph, s.workload.op(Op::HomeTimeline).page_size)
+}
+
+fn build_service(s: &Scenario, graph: FollowGraph, held_entries: u32) -> Service {
     let users = graph.users();
     let system = &s.fleet().system;
     let config = Config {
         topology: s.fleet().topology,
         simulated: s.topology,
         timeline_length: system.fanout.timeline_length,
+        held_entries,
         partitioner: partition::build(&system.partitioning),
         fanout: fanout::build(&system.fanout, || edge_costs(s, users)),
         caches: Caches {

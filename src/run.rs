@@ -14,7 +14,7 @@ pub fn simulate(s: &Scenario, progress: &mut dyn FnMut(u64)) -> Result<Report, R
     let started = Instant::now();
     let graph = assembly::build_graph(s)?;
     let mean_followers = graph.mean_follows();
-    let service = assembly::service(s, graph);
+    let service = assembly::simulated_service(s, graph);
     workload::preload(s, &service);
     let storage_before = service.storage();
     let outcome = Engine::new(s, service, assembly::balancers(s)).run(progress);

@@ -26,7 +26,7 @@ pub fn scenario(file: &str, set: &[&str]) -> &'static Scenario {
 /// An engine on `s` with its history preloaded, ready to run.
 pub fn engine(s: &'static Scenario) -> Engine<'static> {
     let graph = tweetcap::assembly::build_graph(s).expect("graph");
-    let service = tweetcap::assembly::service(s, graph);
+    let service = tweetcap::assembly::simulated_service(s, graph);
     tweetcap::workload::preload(s, &service);
     Engine::new(s, service, tweetcap::assembly::balancers(s))
 }
@@ -103,7 +103,7 @@ pub fn picks(b: &mut dyn Balancer, n: u32, picks: u32) -> u64 {
 /// A service on `s` with its history, and the user with the most followers.
 pub fn fanout_input(s: &'static Scenario) -> (Service, u32) {
     let graph = tweetcap::assembly::build_graph(s).expect("graph");
-    let service = tweetcap::assembly::service(s, graph);
+    let service = tweetcap::assembly::simulated_service(s, graph);
     let top = (0..service.users()).max_by_key(|&u| (service.follower_count(u), u)).unwrap_or(0);
     (service, top)
 }

@@ -9,10 +9,9 @@ impl Service {
     /// state). Returns false if there is no such tweet.
     pub fn corrupt_like_count(&self, tweet: u64) -> bool {
         let mut store = lock(&self.tweets[self.stripe(tweet)]);
-        let store = &mut *store;
-        match store.index.get(&tweet) {
-            Some(&slot) => {
-                store.records[slot as usize].likes += 1;
+        match store.slot(tweet) {
+            Some(slot) => {
+                store.get_mut(slot).likes += 1;
                 true
             }
             None => false,
@@ -22,6 +21,6 @@ impl Service {
     /// Test hook: removes the newest entry of `user`'s home timeline without touching the
     /// storage counters (a lost delivery). Returns the tweet removed.
     pub fn corrupt_drop_newest_delivery(&self, user: u32) -> Option<u64> {
-        lock(&self.homes[user as usize]).pop_back().map(|t| t.id)
+        lock(&self.homes[user as usize]).drop_newest().map(|t| t.id)
     }
 }

@@ -14,18 +14,21 @@
 mod cache;
 #[cfg(feature = "test-hooks")]
 mod corrupt;
+mod heap;
+mod home;
 mod live;
 mod pages;
 pub mod plan;
 mod storage;
+mod tweets;
+mod users;
 mod warm;
 mod writes;
 
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use crate::graph::FollowGraph;
 use crate::ids;
@@ -35,8 +38,12 @@ use crate::strategy::{FanoutPolicy, Partitioner};
 use crate::tier::{Tier, Topology};
 use cache::CacheLayer;
 pub use cache::CacheStats;
+pub use heap::HeapBytes;
+use home::Home;
 pub use plan::{Access, Group, Plan, Visit};
 pub use storage::{Kind, Storage};
+use tweets::{NONE, TweetStripe};
+use users::{Extras, FollowChanges, NO_CHANGES, current};
 
 /// Bytes of a tweet record besides its text: id 8, author 8, time 8, like count 4, image ref 8.
 pub const TWEET_META_BYTES: u64 = 36;
@@ -59,24 +66,10 @@ type Tally<T> = SmallVec<[T; INLINE]>;
 /// Milliseconds of history before simulated time 0 (preloaded tweets are spread over it).
 pub const HISTORY_MS: u64 = 86_400_000;
 
-#[derive(Clone, Copy, Debug)]
-struct Tweet {
-    author: u32,
-    text: u32,
-    image: u32,
-    likes: u32,
-}
-
-impl Tweet {
-    fn bytes(&self) -> u64 {
-        TWEET_META_BYTES + self.text as u64
-    }
-}
-
 /// A tweet as lists hold it: its id, with its author and text size, which never change, so
 /// that hydrating a page (which shard holds each tweet, how many bytes it is) reads no tweet
 /// record. (A home-timeline entry carries the author, as Twitter's 20-byte entries do.)
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct TweetRef {
     id: u64,
     author: u32,
@@ -103,27 +96,6 @@ impl TweetRef {
     fn has_image(&self) -> bool {
         self.text & IMAGE_FLAG != 0
     }
-}
-
-/// One stripe of the tweet store: records in posting order, and an index from id to slot
-/// for lookups by id alone (likes).
-#[derive(Default)]
-struct TweetStripe {
-    records: Vec<Tweet>,
-    index: FxHashMap<u64, u32>,
-}
-
-#[derive(Default)]
-struct UserState {
-    /// Own tweets, oldest first.
-    tweets: Vec<TweetRef>,
-    /// Liked tweet ids, sorted.
-    favourites: Vec<u64>,
-    /// Follow changes since the graph was built, each list sorted.
-    added_followees: Vec<u32>,
-    removed_followees: Vec<u32>,
-    added_followers: Vec<u32>,
-    removed_followers: Vec<u32>,
 }
 
 /// A tweet as the API returns it (its id is the key).
@@ -180,6 +152,11 @@ pub struct Config {
     pub simulated: Topology,
     /// Entries a home timeline keeps before the oldest are trimmed.
     pub timeline_length: u32,
+    /// How many of the newest entries of each home timeline are held in memory (at most
+    /// `timeline_length`): a read returns no more than these. The others are counted (storage,
+    /// cache fills) but not kept. A simulated run holds a page; the live harness, which
+    /// reconciles whole timelines, holds them all.
+    pub held_entries: u32,
     pub partitioner: Box<dyn Partitioner>,
     pub fanout: Box<dyn FanoutPolicy>,
     pub caches: Caches,
@@ -198,13 +175,20 @@ pub struct Service {
     topology: Topology,
     simulated: Topology,
     timeline_length: usize,
+    /// Entries held of each home timeline (see [`Config::held_entries`]).
+    held_entries: usize,
     graph: FollowGraph,
-    users: Vec<Mutex<UserState>>,
-    /// Each user's materialised home timeline, oldest first, at most `timeline_length`
-    /// entries, under a lock of its own: a fan-out touches only these. (Storage is counted at
-    /// Twitter's 20 B per entry: tweet id, author id, flags.)
-    homes: Vec<Mutex<VecDeque<TweetRef>>>,
-    /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone.
+    /// Each user's newest tweet: its slot in the stripe of the tweet store that holds the
+    /// user's tweets ([`NONE`] for none). Read and written under that stripe's lock.
+    newest: Vec<AtomicU32>,
+    /// Favourites and follow changes, for the few users who have them (see `users`).
+    extras: Vec<Mutex<Extras>>,
+    /// Each user's home timeline (its count and newest entries), under a lock of its own: a
+    /// fan-out touches only these. (Storage is counted at Twitter's 20 B per entry: tweet id,
+    /// author id, flags.)
+    homes: Vec<Mutex<Home>>,
+    /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone;
+    /// the worker is the author's shard's, so an author's tweets share a stripe.
     tweets: Vec<Mutex<TweetStripe>>,
     ids: ids::IdGenerator,
     partitioner: Box<dyn Partitioner>,
@@ -220,18 +204,6 @@ pub struct Service {
     counts: Mutex<Counts>,
 }
 
-/// A follow list as it is now: the graph's list without the removed users (sorted), then the
-/// added ones.
-fn current(base: &[u32], removed: &[u32], added: &[u32], out: &mut Vec<u32>) {
-    out.clear();
-    if removed.is_empty() {
-        out.extend_from_slice(base);
-    } else {
-        out.extend(base.iter().filter(|u| removed.binary_search(u).is_err()));
-    }
-    out.extend_from_slice(added);
-}
-
 #[inline]
 fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -243,7 +215,7 @@ impl Service {
     /// Builds the service over a follow graph, with the strategies and caches it is handed
     /// (`assembly` builds them from a scenario).
     pub fn new(config: Config, graph: FollowGraph) -> Service {
-        let Config { topology, simulated, timeline_length, partitioner, fanout, caches } = config;
+        let Config { topology, simulated, timeline_length, held_entries, partitioner, fanout, caches } = config;
         let shards = topology.shards;
         let users = graph.users();
         // A power of two, so that a tweet's stripe is its worker bits masked.
@@ -252,8 +224,10 @@ impl Service {
             topology,
             simulated,
             timeline_length: timeline_length as usize,
-            users: (0..users).map(|_| Mutex::new(UserState::default())).collect(),
-            homes: (0..users).map(|_| Mutex::new(VecDeque::new())).collect(),
+            held_entries: held_entries.min(timeline_length) as usize,
+            newest: (0..users).map(|_| AtomicU32::new(NONE)).collect(),
+            extras: (0..users::STRIPES).map(|_| Mutex::new(Extras::default())).collect(),
+            homes: (0..users).map(|_| Mutex::new(Home::default())).collect(),
             tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
             partitioner,
@@ -291,7 +265,7 @@ impl Service {
     }
 
     pub fn users(&self) -> u32 {
-        self.users.len() as u32
+        self.graph.users()
     }
 
     /// A read of `shard`: any of its replicas (the engine picks one when the visit is sent, as
@@ -322,33 +296,46 @@ impl Service {
         plan.end_stage();
     }
 
+    /// The side tables' stripe holding `user`'s favourites and follow changes, locked.
+    #[inline]
+    fn extras(&self, user: u32) -> std::sync::MutexGuard<'_, Extras> {
+        lock(&self.extras[users::stripe(user)])
+    }
+
+    /// Calls `f` with `user`'s follow changes (none for most users), under their stripe's lock.
+    #[inline]
+    fn with_changes<T>(&self, user: u32, f: impl FnOnce(&FollowChanges) -> T) -> T {
+        f(self.extras(user).changes.get(&user).unwrap_or(NO_CHANGES))
+    }
+
     /// The number of followers a user has now.
     pub fn follower_count(&self, user: u32) -> u32 {
-        let st = lock(&self.users[user as usize]);
-        self.graph.follower_count(user) + st.added_followers.len() as u32 - st.removed_followers.len() as u32
+        self.with_changes(user, |c| {
+            self.graph.follower_count(user) + c.added_followers.len() as u32 - c.removed_followers.len() as u32
+        })
     }
 
     fn followers_into(&self, user: u32, out: &mut Vec<u32>) {
-        let st = lock(&self.users[user as usize]);
-        current(self.graph.followers(user), &st.removed_followers, &st.added_followers, out);
+        self.with_changes(user, |c| current(self.graph.followers(user), &c.removed_followers, &c.added_followers, out));
     }
 
     /// The users `user` follows now.
     pub fn followees(&self, user: u32) -> Vec<u32> {
-        let st = lock(&self.users[user as usize]);
         let mut out = Vec::new();
-        current(self.graph.followees(user), &st.removed_followees, &st.added_followees, &mut out);
+        self.with_changes(user, |c| {
+            current(self.graph.followees(user), &c.removed_followees, &c.added_followees, &mut out)
+        });
         out
     }
 
     pub fn is_following(&self, a: u32, b: u32) -> bool {
-        self.follows_locked(&lock(&self.users[a as usize]), a, b)
+        self.with_changes(a, |c| self.follows_with(c, a, b))
     }
 
-    /// Whether `a` (whose state `st` is) follows `b`.
-    fn follows_locked(&self, st: &UserState, a: u32, b: u32) -> bool {
-        st.added_followees.binary_search(&b).is_ok()
-            || (self.graph.followees(a).binary_search(&b).is_ok() && st.removed_followees.binary_search(&b).is_err())
+    /// Whether `a` (whose follow changes `c` are) follows `b`.
+    fn follows_with(&self, c: &FollowChanges, a: u32, b: u32) -> bool {
+        c.added_followees.binary_search(&b).is_ok()
+            || (self.graph.followees(a).binary_search(&b).is_ok() && c.removed_followees.binary_search(&b).is_err())
     }
 
     /// The stripe of the tweet store holding `id` (its worker bits; stripes are a power of two).
@@ -363,10 +350,21 @@ impl Service {
         bucket(mix(id), self.topology.blob)
     }
 
-    fn tweet(&self, id: u64) -> Option<Tweet> {
-        let stripe = self.stripe(id);
-        let store = lock(&self.tweets[stripe]);
-        store.index.get(&id).map(|&slot| store.records[slot as usize])
+    fn tweet(&self, id: u64) -> Option<tweets::Tweet> {
+        let store = lock(&self.tweets[self.stripe(id)]);
+        store.slot(id).map(|slot| *store.get(slot))
+    }
+
+    /// The stripe of the tweet store holding `user`'s tweets (their shard's worker bits).
+    #[inline]
+    fn user_stripe(&self, user: u32) -> usize {
+        self.partitioner.user_shard(user) as usize & (self.tweets.len() - 1)
+    }
+
+    /// The newest `n` tweets `user` posted, newest first, into `out`.
+    fn own_tweets(&self, user: u32, n: usize, out: &mut impl Extend<TweetRef>) {
+        let store = lock(&self.tweets[self.user_stripe(user)]);
+        out.extend(store.chain(self.newest[user as usize].load(Relaxed), n));
     }
 
     /// One of the most recent tweets (up to 4,096 kept), chosen by `pick`; for like targets.
@@ -377,25 +375,27 @@ impl Service {
 
     /// A followee of `user` chosen by `pick`, for unfollow targets.
     pub fn some_followee(&self, user: u32, pick: u64) -> Option<u32> {
-        {
-            let st = lock(&self.users[user as usize]);
-            if st.removed_followees.is_empty() {
+        let unchanged = self.with_changes(user, |c| {
+            c.removed_followees.is_empty().then(|| {
                 let base = self.graph.followees(user);
-                let n = (base.len() + st.added_followees.len()) as u64;
-                if n == 0 {
-                    return None;
-                }
-                let i = (pick % n) as usize;
-                return Some(if i < base.len() { base[i] } else { st.added_followees[i - base.len()] });
-            }
+                let n = (base.len() + c.added_followees.len()) as u64;
+                (n > 0).then(|| {
+                    let i = (pick % n) as usize;
+                    if i < base.len() { base[i] } else { c.added_followees[i - base.len()] }
+                })
+            })
+        });
+        if let Some(chosen) = unchanged {
+            return chosen;
         }
         let f = self.followees(user);
         (!f.is_empty()).then(|| f[(pick % f.len() as u64) as usize])
     }
 
-    /// The materialised home timeline of a user, newest first (tweet ids).
+    /// The home timeline of a user as held in memory, newest first (tweet ids): all of it
+    /// when the service holds whole timelines (`Config::held_entries`), else the newest part.
     pub fn stored_timeline(&self, user: u32) -> Vec<u64> {
-        lock(&self.homes[user as usize]).iter().rev().map(|e| e.id).collect()
+        lock(&self.homes[user as usize]).newest(usize::MAX).map(|e| e.id).collect()
     }
 
     /// A stored tweet: author, text and image sizes, like count.
@@ -410,22 +410,26 @@ impl Service {
 
     /// The tweets `user` likes, sorted by id.
     pub fn favourites(&self, user: u32) -> Vec<u64> {
-        lock(&self.users[user as usize]).favourites.clone()
+        self.extras(user).favourites.get(&user).cloned().unwrap_or_default()
     }
 
     /// The ids of the tweets `user` posted, oldest first.
     pub fn tweets_of(&self, user: u32) -> Vec<u64> {
-        lock(&self.users[user as usize]).tweets.iter().map(|t| t.id).collect()
+        let mut own = Vec::new();
+        self.own_tweets(user, usize::MAX, &mut own);
+        own.iter().rev().map(|t| t.id).collect()
     }
 
     /// Up to about `max` stored tweets as (id, author), taken evenly over the users.
     pub fn tweet_sample(&self, max: usize) -> Vec<(u64, u32)> {
-        let users = self.users.len();
+        let users = self.users() as usize;
         let step = (users / max.max(1)).max(1);
         let mut out = Vec::new();
+        let mut own = SmallVec::<[TweetRef; 4]>::new();
         for u in (0..users).step_by(step) {
-            let st = lock(&self.users[u]);
-            out.extend(st.tweets.iter().rev().take(4).map(|t| (t.id, u as u32)));
+            own.clear();
+            self.own_tweets(u as u32, 4, &mut own);
+            out.extend(own.iter().map(|t| (t.id, u as u32)));
             if out.len() >= max {
                 break;
             }

@@ -6,8 +6,10 @@
 
 use smallvec::{SmallVec, smallvec};
 use std::collections::BinaryHeap;
+use std::sync::atomic::Ordering::Relaxed;
 
 use super::plan::{Access, Plan};
+use super::tweets::NONE;
 use super::{INDEX_ENTRY_BYTES, INLINE, Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, USER_RECORD_BYTES, lock};
 use crate::tier::Tier;
 
@@ -275,15 +277,11 @@ impl Service {
         if materialised {
             let user_shard = self.partitioner.user_shard(user);
             let stored = {
-                // The newest `page` entries: the tail of the ring's two halves.
+                // The newest `page` entries, oldest first.
                 let home = lock(&self.homes[user as usize]);
-                let (older, newer) = home.as_slices();
-                if newer.len() >= page {
-                    candidates.extend_from_slice(&newer[newer.len() - page..]);
-                } else {
-                    candidates.extend_from_slice(&older[older.len().saturating_sub(page - newer.len())..]);
-                    candidates.extend_from_slice(newer);
-                }
+                let (older, newer) = home.newest_slices(page);
+                candidates.extend_from_slice(older);
+                candidates.extend_from_slice(newer);
                 home.len()
             };
             let found = candidates.len() as u32;
@@ -351,22 +349,23 @@ impl Service {
                 continue;
             }
             per_shard[self.partitioner.user_shard(f) as usize] += 1;
-            let st = lock(&self.users[f as usize]);
-            if let Some(&newest) = st.tweets.last() {
-                heads.push((newest, f, st.tweets.len() as u32 - 1));
+            let store = lock(&self.tweets[self.user_stripe(f)]);
+            let newest = self.newest[f as usize].load(Relaxed);
+            if newest != NONE {
+                heads.push((store.entry(newest as usize), f, store.get(newest as usize).prev));
             }
         }
         // Merge by id (time order), newest first, until the page is full.
         let mut pulled = 0u32;
-        while let Some((tweet, f, i)) = heads.pop() {
+        while let Some((tweet, f, prev)) = heads.pop() {
             candidates.push(tweet);
             pulled += 1;
             if pulled as usize >= page {
                 break;
             }
-            if i > 0 {
-                let prev = lock(&self.users[f as usize]).tweets[i as usize - 1];
-                heads.push((prev, f, i - 1));
+            if prev != NONE {
+                let store = lock(&self.tweets[self.user_stripe(f)]);
+                heads.push((store.entry(prev as usize), f, store.get(prev as usize).prev));
             }
         }
         for (shard, &k) in per_shard.iter().enumerate() {
@@ -384,10 +383,8 @@ impl Service {
         plan.clear();
         out.clear();
         self.app(plan, Access::Read);
-        let page: SmallVec<[TweetRef; 64]> = {
-            let st = lock(&self.users[user as usize]);
-            st.tweets.iter().rev().take(page_size as usize).copied().collect()
-        };
+        let mut page: SmallVec<[TweetRef; 64]> = SmallVec::new();
+        self.own_tweets(user, page_size as usize, &mut page);
         out.extend(page.iter().map(|t| t.id));
         let shard = self.partitioner.user_shard(user);
         // The page's one author's record lives on the same shard: one read for all of it.

@@ -9,13 +9,13 @@ use super::{Service, lock};
 
 impl Service {
     /// A request by `user` is coming soon: fetch the lock and header of the state it reads
-    /// first (its home timeline for a home-timeline read, else its user record).
+    /// first (its home timeline for a home-timeline read, else its newest tweet's slot).
     pub fn warm_user(&self, user: u32, home: bool) {
         if home {
             if let Some(h) = self.homes.get(user as usize) {
                 prefetch(h);
             }
-        } else if let Some(u) = self.users.get(user as usize) {
+        } else if let Some(u) = self.newest.get(user as usize) {
             prefetch(u);
         }
     }
@@ -25,13 +25,7 @@ impl Service {
     pub fn warm_home_page(&self, user: u32, page: u32) {
         let Some(home) = self.homes.get(user as usize) else { return };
         let home = lock(home);
-        let (older, newer) = home.as_slices();
-        let page = page as usize;
-        let (first, second) = if newer.len() >= page {
-            (&newer[newer.len() - page..], &[][..])
-        } else {
-            (&older[older.len().saturating_sub(page - newer.len())..], newer)
-        };
+        let (first, second) = home.newest_slices(page as usize);
         // Four 16-byte entries to a 64-byte cache line.
         for entries in [first, second] {
             for line in entries.chunks(4) {

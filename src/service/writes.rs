@@ -5,24 +5,13 @@ use smallvec::smallvec;
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::plan::{Access, Group, Plan};
+use super::tweets::Tweet;
+use super::users::{self, Extras, edit_changes, set_insert, set_remove};
 use super::{
     EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, HISTORY_MS, INDEX_ENTRY_BYTES, Kind, RECENT_TWEETS, Service,
-    TIMELINE_ENTRY_BYTES, Tally, Tweet, TweetRef, lock,
+    TIMELINE_ENTRY_BYTES, Tally, TweetRef, lock,
 };
 use crate::tier::Tier;
-
-/// Sorted-list set operations for the small follow-change lists.
-fn set_insert(v: &mut Vec<u32>, x: u32) {
-    if let Err(i) = v.binary_search(&x) {
-        v.insert(i, x);
-    }
-}
-
-fn set_remove(v: &mut Vec<u32>, x: u32) {
-    if let Ok(i) = v.binary_search(&x) {
-        v.remove(i);
-    }
-}
 
 impl Service {
     /// Posts a tweet at `now_ms` (milliseconds since the start of the run; may be negative
@@ -33,19 +22,16 @@ impl Service {
         plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
         let user_shard = self.partitioner.user_shard(user);
         let worker = user_shard & (self.tweets.len() as u32 - 1);
-        let tweet = Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0 };
-        // The id is made, stored and appended under the author's lock, so the author's list
-        // stays in id order even when one author posts from several threads.
-        let entry = {
-            let mut author = lock(&self.users[user as usize]);
-            let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
+        let newest = &self.newest[user as usize];
+        // The id is made and stored under the stripe's lock, so the stripe's ids (and with
+        // them each author's chain) stay in id order even when posts come from several threads.
+        let (entry, tweet) = {
             let mut store = lock(&self.tweets[worker as usize]);
-            let slot = store.records.len() as u32;
-            store.records.push(tweet);
-            store.index.insert(id, slot);
-            let entry = TweetRef::new(id, user, text_bytes, image_bytes);
-            author.tweets.push(entry);
-            entry
+            let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
+            let tweet =
+                Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0, prev: newest.load(Relaxed) };
+            newest.store(store.push(id, tweet), Relaxed);
+            (TweetRef::new(id, user, text_bytes, image_bytes), tweet)
         };
         let id = entry.id;
         if image_bytes > 0 {
@@ -94,11 +80,7 @@ impl Service {
             for &f in &followers {
                 let shard = self.partitioner.user_shard(f) as usize;
                 per_shard[shard] += 1;
-                let mut home = lock(&self.homes[f as usize]);
-                home.push_back(entry);
-                if home.len() > self.timeline_length {
-                    home.pop_front();
-                } else {
+                if lock(&self.homes[f as usize]).push(entry, self.held_entries, self.timeline_length) {
                     grown[shard] += 1;
                 }
             }
@@ -134,11 +116,12 @@ impl Service {
         self.app(plan, Access::Write);
         let user_shard = self.partitioner.user_shard(user);
         let fresh = {
-            let mut st = lock(&self.users[user as usize]);
-            match st.favourites.binary_search(&tweet) {
+            let mut extras = self.extras(user);
+            let liked = extras.favourites.get(&user).map_or(Err(0), |f| f.binary_search(&tweet));
+            match liked {
                 Ok(_) => false,
                 Err(i) if self.tweet(tweet).is_some() => {
-                    st.favourites.insert(i, tweet);
+                    extras.favourites.entry(user).or_default().insert(i, tweet);
                     true
                 }
                 Err(_) => false,
@@ -152,9 +135,8 @@ impl Service {
         let stripe = self.stripe(tweet);
         let author = {
             let mut store = lock(&self.tweets[stripe]);
-            let store = &mut *store;
-            let slot = *store.index.get(&tweet).expect("checked above");
-            let t = &mut store.records[slot as usize];
+            let slot = store.slot(tweet).expect("checked above");
+            let t = store.get_mut(slot);
             t.likes += 1;
             t.author
         };
@@ -167,8 +149,8 @@ impl Service {
     }
 
     /// `a` follows `b`. Returns false (and writes nothing) if a == b or a already follows b.
-    /// The check and a's change happen under one hold of a's lock, so concurrent follows of
-    /// the same edge change it once.
+    /// The check and the change happen under one hold of both users' locks (their stripes of
+    /// the side tables), so concurrent follows of the same edge change it once.
     pub fn follow(&self, a: u32, b: u32, plan: &mut Plan) -> bool {
         self.change_follow(a, b, true, plan)
     }
@@ -178,36 +160,47 @@ impl Service {
         self.change_follow(a, b, false, plan)
     }
 
+    /// Makes `a` follow `b` (or not): false if it already was so. Both users' stripes of the
+    /// side tables are locked, in stripe order (so two changes cannot deadlock), from the check
+    /// to the last change: concurrent changes of one edge serialise.
+    fn change_edge(&self, a: u32, b: u32, follow: bool) -> bool {
+        let (sa, sb) = (users::stripe(a), users::stripe(b));
+        let low = sa.min(sb);
+        let mut first = lock(&self.extras[low]);
+        let mut second = (sa != sb).then(|| lock(&self.extras[sa.max(sb)]));
+        // Following a base edge back un-removes it; following a new edge adds it (and
+        // unfollowing undoes either).
+        let in_base = self.graph.followees(a).binary_search(&b).is_ok();
+        let add = follow != in_base;
+        let edit = |list: &mut Vec<u32>, x: u32| if add { set_insert(list, x) } else { set_remove(list, x) };
+        let of_a: &mut Extras = match &mut second {
+            Some(g) if sa != low => g,
+            _ => &mut first,
+        };
+        let changed = edit_changes(&mut of_a.changes, a, |c| {
+            let change = self.follows_with(c, a, b) != follow;
+            if change {
+                edit(if in_base { &mut c.removed_followees } else { &mut c.added_followees }, b);
+            }
+            change
+        });
+        if changed {
+            let of_b: &mut Extras = match &mut second {
+                Some(g) if sb != low => g,
+                _ => &mut first,
+            };
+            edit_changes(&mut of_b.changes, b, |c| {
+                edit(if in_base { &mut c.removed_followers } else { &mut c.added_followers }, a)
+            });
+        }
+        changed
+    }
+
     fn change_follow(&self, a: u32, b: u32, follow: bool, plan: &mut Plan) -> bool {
         plan.clear();
         self.app(plan, Access::Write);
         let sa = self.partitioner.user_shard(a);
-        let changed = a != b && {
-            // Both users' locks, taken in id order (so two changes cannot deadlock), are held
-            // from the check to the last change: concurrent changes of one edge serialise.
-            let (first, second) = if a < b { (a, b) } else { (b, a) };
-            let mut g1 = lock(&self.users[first as usize]);
-            let mut g2 = lock(&self.users[second as usize]);
-            let (sta, stb) = if a < b { (&mut *g1, &mut *g2) } else { (&mut *g2, &mut *g1) };
-            if self.follows_locked(sta, a, b) == follow {
-                false
-            } else {
-                let in_base = self.graph.followees(a).binary_search(&b).is_ok();
-                let (followees, followers) = match (follow, in_base) {
-                    (true, true) | (false, true) => (&mut sta.removed_followees, &mut stb.removed_followers),
-                    (true, false) | (false, false) => (&mut sta.added_followees, &mut stb.added_followers),
-                };
-                // Following a base edge back un-removes it; following a new edge adds it.
-                if follow == in_base {
-                    set_remove(followees, b);
-                    set_remove(followers, a);
-                } else {
-                    set_insert(followees, b);
-                    set_insert(followers, a);
-                }
-                true
-            }
-        };
+        let changed = a != b && self.change_edge(a, b, follow);
         if !changed {
             self.read(plan, sa, 1, 0);
             plan.finish();

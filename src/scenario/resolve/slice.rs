@@ -260,7 +260,8 @@ fn auto(fleet: &Fleet, tiers: &[(String, u32)]) -> Result<u32, String> {
     let allowed = allowed_ks(tiers);
     let fits = |k: u32| {
         let (population, workload) = slice(k, fleet.population, fleet.workload);
-        memory::need(&population, &workload, &fleet.system.fanout, fleet.run_ns).bytes <= memory::allowed_bytes()
+        memory::estimate_bytes(&population, &workload, &fleet.system.fanout, fleet.run_ns).total_bytes
+            <= memory::allowed_bytes()
     };
     let ok = |k: u32| k == 1 || rules(k, fleet, tiers).is_empty();
     match allowed.iter().copied().find(|&k| ok(k) && fits(k)) {
