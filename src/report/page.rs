@@ -112,7 +112,7 @@ fn slice_note(d: &mut Doc, r: &Report, k: u64) {
     d.para(vec![
         strong("A slice of the fleet:"),
         text(format!(
-            " this run simulated 1/{k} of it: {} of the {} users, 1/{k} of every operation's rate and of every tier's nodes, with everything per user and per node real, so each simulated node carries what a real node carries.{kept} Throughput, counts, storage, growth, bandwidth and node counts below are the whole fleet's (the simulated figures weighed by the real users each stands for); latency, utilisation (max and per node), hit ratios and fan-out lag are as simulated per node, and the mean utilisation is the fleet's. The estimate is computed for the whole fleet.",
+            " this run simulated 1/{k} of it: {} of the {} users, 1/{k} of every operation's rate and of every tier's nodes, with everything per user and per node real, so each simulated node carries what a real node carries.{kept} Throughput, counts, storage, growth, bandwidth and node counts below are the whole fleet's (the simulated figures weighed by the real users each stands for); latency, hit ratios and fan-out lag are the fleet's distributions (requests weighed), each node's utilisation (and the max) is a real node's like it, and the mean utilisation is the fleet's. The estimate is computed for the whole fleet.",
             r.population.simulated_users, r.population.users
         )),
     ]);

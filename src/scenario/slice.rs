@@ -16,7 +16,8 @@
 /// that each simulated node carries what a real one carries. The resolved scenario holds the
 /// slice's figures (`users`, rates, node counts); this says what they stand for.
 ///
-/// A few users are kept whole rather than sampled (see [`Sample::heads`]): each stands for
+/// A few users are kept whole rather than sampled (the celebrities and the
+/// [`active_heads`](Sample::active_heads)): each stands for
 /// itself, every other simulated user for `k` real ones. Figures for the fleet weigh what each
 /// request did by whom it stands for (see `docs/slice.md`).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]

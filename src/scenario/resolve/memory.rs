@@ -190,27 +190,26 @@ fn held_entries(mean: f64, poisson: bool, per_followee: f64, depth: u32) -> (f64
     (held + full * depth as f64, bytes + full * ring_bytes(depth))
 }
 
-/// Estimates the memory the run needs ([`estimate_bytes`]) and refuses it above 80% of this
-/// machine's.
 /// The memory a run may take: 80% of this machine's.
 pub(super) fn allowed_bytes() -> f64 {
     machine_memory_bytes() * 0.8
 }
 
 /// Refuses a run whose estimate ([`estimate_bytes`]) is above [`allowed_bytes`]; `advice` says
-/// what to change.
+/// what to change (asked only then).
 pub(super) fn check(
     cx: &mut Cx,
     population: &Population,
     workload: &Workload,
     fanout: &FanoutSpec,
     run_ns: u64,
-    advice: &str,
+    advice: impl FnOnce() -> String,
 ) {
     let e = estimate_bytes(population, workload, fanout, run_ns);
     let have = allowed_bytes();
     if e.total_bytes > have {
         let h = units::human_bytes;
+        let advice = advice();
         cx.problem(
             "population.users",
             format!(

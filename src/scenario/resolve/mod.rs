@@ -254,8 +254,9 @@ pub(super) fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Scena
     if let Some((population, workload, system, Some(model), faults)) = fleet
         && !scenario.population.sample.is_whole()
     {
-        let whole = Scenario { population, workload, system, model, faults, ..scenario.clone() };
-        scenario.fleet = Some(Box::new(Scenario { topology: super::topology(&whole.model, &whole.system), ..whole }));
+        let topology = super::topology(&model, &system);
+        scenario.fleet =
+            Some(Box::new(Scenario { topology, population, workload, system, model, faults, ..scenario.clone() }));
     }
     Ok(scenario)
 }

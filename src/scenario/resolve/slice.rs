@@ -101,8 +101,8 @@ pub(super) fn apply(cx: &mut Cx, choice: Choice, fleet: Fleet) {
     let tiers = node_counts(fleet.model.as_deref(), fleet.system);
     let k = match choice {
         Choice::Whole => {
-            let advice = whole_advice(&fleet, &tiers);
-            memory::check(cx, fleet.population, fleet.workload, &fleet.system.fanout, fleet.run_ns, &advice);
+            let advice = || whole_advice(&fleet, &tiers);
+            memory::check(cx, fleet.population, fleet.workload, &fleet.system.fanout, fleet.run_ns, advice);
             return;
         }
         Choice::Slice(k) => k,
@@ -115,7 +115,7 @@ pub(super) fn apply(cx: &mut Cx, choice: Choice, fleet: Fleet) {
         },
     };
     if k == 1 {
-        memory::check(cx, fleet.population, fleet.workload, &fleet.system.fanout, fleet.run_ns, "");
+        memory::check(cx, fleet.population, fleet.workload, &fleet.system.fanout, fleet.run_ns, String::new);
         return;
     }
     let problems = rules(k, &fleet, &tiers);
@@ -126,14 +126,9 @@ pub(super) fn apply(cx: &mut Cx, choice: Choice, fleet: Fleet) {
         return;
     }
     let sliced = slice(k, fleet.population, fleet.workload);
-    memory::check(
-        cx,
-        &sliced.0,
-        &sliced.1,
-        &fleet.system.fanout,
-        fleet.run_ns,
-        &format!("Take a smaller slice (population.sample below 1/{k}) or `auto`."),
-    );
+    memory::check(cx, &sliced.0, &sliced.1, &fleet.system.fanout, fleet.run_ns, || {
+        format!("Take a smaller slice (population.sample below 1/{k}) or `auto`.")
+    });
     (*fleet.population, *fleet.workload) = sliced;
     divide_nodes(k, fleet.system, fleet.model, fleet.faults);
 }
@@ -215,7 +210,7 @@ fn rules(k: u32, fleet: &Fleet, tiers: &[(String, u32)]) -> Vec<(&'static str, S
         )),
         _ => {}
     }
-    let users = (f64::from(population.users) / f64::from(k)).round();
+    let users = f64::from(slice_users(population.users, k));
     let mean_follows = match population.graph {
         GraphSpec::PowerLaw { mean_follows, .. } | GraphSpec::Uniform { mean_follows } => mean_follows,
         GraphSpec::File { .. } => 0.0,
@@ -283,13 +278,18 @@ fn whole_advice(fleet: &Fleet, tiers: &[(String, u32)]) -> String {
     }
 }
 
+/// The users a 1/k slice of `fleet_users` simulates.
+fn slice_users(fleet_users: u32, k: u32) -> u32 {
+    (f64::from(fleet_users) / f64::from(k)).round() as u32
+}
+
 /// The slice's population and workload: 1/k of the users, celebrities with 1/k of their
 /// followers (each stands for itself, so it reaches the same share of the slice as of the
 /// fleet), and each operation's rate as the slice's users make it (see `scenario::slice`).
 fn slice(k: u32, population: &Population, workload: &Workload) -> (Population, Workload) {
     let mut p = population.clone();
     let fleet_users = population.users;
-    p.users = ((f64::from(fleet_users) / f64::from(k)).round() as u32).max(2);
+    p.users = slice_users(fleet_users, k).max(2);
     let zipf = match workload.actor {
         Actor::Zipf { s } => Some(s),
         Actor::Uniform => None,
