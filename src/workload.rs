@@ -173,13 +173,10 @@ pub fn preload(s: &Scenario, service: &Service) {
     }
     let mut rng = rng(s.seed, "preload");
     let spec = s.workload.op(Op::PostTweet);
-    let mut plan = Plan::default();
-    for i in 0..total {
-        let user = (i % users) as u32;
+    service.post_history(per_user as u32, |i| {
         let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
-        let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
-        service.post_tweet(at_ms, user, text, 0, &mut plan);
-    }
+        (at_ms, spec.text_bytes.sample(&mut rng).round().max(0.0) as u32)
+    });
 }
 
 pub struct Generator {

@@ -59,6 +59,13 @@ impl Home {
         grown
     }
 
+    /// Counts `stored` entries (at least those held): the rest as delivered but not held, as
+    /// pushes beyond the depth leave them.
+    pub(super) fn count_to(&mut self, stored: usize) {
+        debug_assert!(stored >= self.held());
+        self.stored = stored as u32;
+    }
+
     /// Moves the held entries, oldest first, into a ring of `len` slots.
     fn grow(&mut self, len: usize) {
         let mut ring = vec![TweetRef::default(); len].into_boxed_slice();

@@ -15,6 +15,7 @@ mod cache;
 #[cfg(feature = "test-hooks")]
 mod corrupt;
 mod heap;
+mod history;
 mod home;
 mod live;
 mod pages;

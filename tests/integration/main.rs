@@ -10,6 +10,7 @@ mod determinism;
 mod faults;
 mod graph_data;
 mod hand_counts;
+mod history;
 mod html;
 mod live;
 mod plots;
