@@ -5,7 +5,7 @@
 //! the allocator holds beyond it, and the engine's requests per second.
 //!
 //! ```sh
-//! cargo run --release --example memory -- scenarios/twitter-2012-scaled.yaml [KEY=VALUE ...]
+//! cargo run --release --example memory -- scenarios/twitter-2012.yaml [KEY=VALUE ...]
 //! ```
 //!
 //! The KEY=VALUE arguments are `--set` overrides (e.g. `population.users=250000`). Heap bytes

@@ -78,7 +78,8 @@ impl Thinning<'_> {
         if self.k <= 1 || self.users.is_empty() {
             sample_followees(users, offsets, &pick, rng)
         } else {
-            sample_followees(users, offsets, &Thinned { inner: pick, thinning: self }, rng)
+            let keys = pick.keys_of(self.users);
+            sample_followees(users, offsets, &Thinned { inner: pick, thinning: self, keys }, rng)
         }
     }
 }
@@ -88,13 +89,15 @@ impl Thinning<'_> {
 struct Thinned<'a, P> {
     inner: P,
     thinning: Thinning<'a>,
+    /// The thinned users' keys, sorted: a draw is checked without finding its user.
+    keys: Vec<u32>,
 }
 
 impl<P: Pick> Pick for Thinned<'_, P> {
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         loop {
             let key = self.inner.draw(rng);
-            let thinned = self.thinning.users.binary_search(&self.inner.user(key)).is_ok();
+            let thinned = self.keys.binary_search(&key).is_ok();
             if !thinned || below(rng, self.thinning.k) == 0 {
                 return key;
             }
@@ -103,6 +106,10 @@ impl<P: Pick> Pick for Thinned<'_, P> {
 
     fn user(&self, key: u32) -> u32 {
         self.inner.user(key)
+    }
+
+    fn keys_of(&self, users: &[u32]) -> Vec<u32> {
+        self.inner.keys_of(users)
     }
 
     fn for_each_weight(&self, mut f: impl FnMut(u32, f64)) {
@@ -156,6 +163,9 @@ trait Pick {
     /// resolved in one tight loop, where the lookups' cache misses overlap.
     fn user(&self, key: u32) -> u32;
 
+    /// The keys that stand for `users` (sorted), sorted.
+    fn keys_of(&self, users: &[u32]) -> Vec<u32>;
+
     /// Calls `f(user, weight)` for every user, in a fixed order.
     fn for_each_weight(&self, f: impl FnMut(u32, f64));
 }
@@ -172,6 +182,10 @@ impl Pick for UniformPick {
 
     fn user(&self, key: u32) -> u32 {
         key
+    }
+
+    fn keys_of(&self, users: &[u32]) -> Vec<u32> {
+        users.to_vec()
     }
 
     fn for_each_weight(&self, mut f: impl FnMut(u32, f64)) {
@@ -253,6 +267,11 @@ impl Pick for PowerLawPick {
 
     fn user(&self, rank: u32) -> u32 {
         self.order[rank as usize]
+    }
+
+    fn keys_of(&self, users: &[u32]) -> Vec<u32> {
+        // Ranks come out in order.
+        (0..self.order.len() as u32).filter(|&rank| users.binary_search(&self.order[rank as usize]).is_ok()).collect()
     }
 
     fn for_each_weight(&self, mut f: impl FnMut(u32, f64)) {

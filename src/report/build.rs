@@ -406,6 +406,20 @@ fn warnings(mut warnings: Vec<String>, caches: &BTreeMap<String, CacheReport>, r
             ));
         }
     }
+    for (layer, c) in caches {
+        // Nothing was evicted and many lookups missed: the misses are mostly first reads of a
+        // key into a cache still filling, and the hit ratio is not yet the steady state's.
+        if c.hits + c.misses >= 1000 && c.hit_ratio < 0.9 && c.evictions == 0 {
+            let capacity = c.nodes as f64 * c.capacity_per_node as f64;
+            warnings.push(format!(
+                "cache.{layer}: still filling from empty when the run ended (it evicted nothing and holds {:.1}% of its {} nodes × {} bytes): {:.1}% of lookups hit, most misses being first reads of a key. In steady state it would hit more; lengthen warmup (simulated time before the measured window) until it evicts to measure that.",
+                if capacity > 0.0 { c.bytes as f64 / capacity * 100.0 } else { 0.0 },
+                c.nodes,
+                c.capacity_per_node,
+                c.hit_ratio * 100.0,
+            ));
+        }
+    }
     let failed_total: u64 = rec.failed.iter().sum();
     if failed_total > 0 {
         warnings.push(format!(

@@ -24,11 +24,16 @@ impl Service {
         if total == 0 {
             return;
         }
+        // The last round's tweets, user by user: the newest entries of most home timelines.
+        let mut last = Vec::with_capacity(users as usize);
         for i in 0..total {
             let (at_ms, text) = tweet(i);
-            self.store_tweet(at_ms, (i % users) as u32, text, 0);
+            let entry = self.store_tweet(at_ms, (i % users) as u32, text, 0).entry;
+            if i >= total - users {
+                last.push(entry);
+            }
         }
-        let deliveries = self.deliver_history(per_user);
+        let deliveries = self.deliver_history(per_user, &last);
         let mut c = lock(&self.counts);
         c.tweets += total;
         c.deliveries += deliveries;
@@ -39,15 +44,18 @@ impl Service {
     ///
     /// In the history, user `a`'s `r`-th tweet is tweet `r * users + a`, so a home receives, in
     /// order, round by round, one tweet of each followee that pushes to it, in followee order.
-    /// Its newest entries are then the last round's tweets of its highest followees, then the
-    /// round before's, and so on: each a step back along the followee's chain of tweets.
-    fn deliver_history(&self, per_user: u32) -> u64 {
+    /// Its newest entries are then the last round's tweets of its highest followees (`last`,
+    /// by user), then the round before's, and so on: each a step back along the followee's
+    /// chain of tweets.
+    fn deliver_history(&self, per_user: u32, last: &[TweetRef]) -> u64 {
         let users = self.users();
         let guards: Vec<_> = self.tweets.iter().map(lock).collect();
         let stripes: Vec<&TweetStripe> = guards.iter().map(|g| &**g).collect();
         // Whether each author pushes at all: the policy's decision on their follower count.
         let pushes: Vec<bool> = (0..users).map(|a| self.fanout.push(self.follower_count(a))).collect();
         let per_edge = self.fanout.per_edge();
+        // Then every followee pushes to every follower, and nothing needs checking.
+        let everyone = !per_edge && pushes.iter().all(|&p| p);
         let (length, depth) = (self.timeline_length as u64, self.held_entries);
         let shards = self.topology.shards as usize;
 
@@ -57,13 +65,18 @@ impl Service {
             .fold(
                 || (vec![0u64; shards], 0u64),
                 |(mut grown, mut deliveries), h| {
-                    let pushed: SmallVec<[u32; 128]> = self
-                        .graph
-                        .followees(h)
-                        .iter()
-                        .copied()
-                        .filter(|&a| pushes[a as usize] && (!per_edge || self.fanout.push_to(a, h)))
-                        .collect();
+                    let followees = self.graph.followees(h);
+                    let filtered: SmallVec<[u32; 128]>;
+                    let pushed: &[u32] = if everyone {
+                        followees
+                    } else {
+                        filtered = followees
+                            .iter()
+                            .copied()
+                            .filter(|&a| pushes[a as usize] && (!per_edge || self.fanout.push_to(a, h)))
+                            .collect();
+                        &filtered
+                    };
                     let received = u64::from(per_user) * pushed.len() as u64;
                     if received == 0 {
                         return (grown, deliveries);
@@ -77,21 +90,10 @@ impl Service {
                     // reached when one round fills them.
                     let held = (stored as usize).min(depth);
                     let width = pushed.len().min(held);
-                    let mut cursors: SmallVec<[(u32, u32); 32]> = pushed[pushed.len() - width..]
-                        .iter()
-                        .rev()
-                        .map(|&a| (self.user_stripe(a) as u32, self.newest[a as usize].load(Relaxed)))
-                        .collect();
-                    let mut newest: SmallVec<[TweetRef; 32]> = SmallVec::with_capacity(held);
-                    'rounds: loop {
-                        for (stripe, slot) in &mut cursors {
-                            if newest.len() == held {
-                                break 'rounds;
-                            }
-                            let store = stripes[*stripe as usize];
-                            newest.push(store.entry(*slot as usize));
-                            *slot = store.get(*slot as usize).prev;
-                        }
+                    let highest = pushed[pushed.len() - width..].iter().rev();
+                    let mut newest: SmallVec<[TweetRef; 32]> = highest.clone().map(|&a| last[a as usize]).collect();
+                    if newest.len() < held {
+                        self.deliver_earlier_rounds(highest, held, &stripes, &mut newest);
                     }
                     let mut home = lock(&self.homes[h as usize]);
                     debug_assert_eq!(home.len(), 0, "a history is posted before anything else");
@@ -116,5 +118,33 @@ impl Service {
             }
         }
         deliveries
+    }
+
+    /// Appends to `newest` (the last round's tweets of `followees`, highest first) the rounds
+    /// before, round by round, until it holds `held` entries.
+    fn deliver_earlier_rounds<'a>(
+        &self,
+        followees: impl Iterator<Item = &'a u32>,
+        held: usize,
+        stripes: &[&TweetStripe],
+        newest: &mut SmallVec<[TweetRef; 32]>,
+    ) {
+        // Each followee's slot of its second newest tweet, in its stripe.
+        let mut cursors: SmallVec<[(u32, u32); 32]> = followees
+            .map(|&a| {
+                let stripe = self.user_stripe(a);
+                (stripe as u32, stripes[stripe].get(self.newest[a as usize].load(Relaxed) as usize).prev)
+            })
+            .collect();
+        loop {
+            for (stripe, slot) in &mut cursors {
+                if newest.len() == held {
+                    return;
+                }
+                let store = stripes[*stripe as usize];
+                newest.push(store.entry(*slot as usize));
+                *slot = store.get(*slot as usize).prev;
+            }
+        }
     }
 }
