@@ -8,10 +8,12 @@
 
 use rayon::prelude::*;
 use smallvec::SmallVec;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::tweets::TweetStripe;
 use super::{Kind, Service, TIMELINE_ENTRY_BYTES, TweetRef, lock};
+use crate::graph::FollowGraph;
+use crate::strategy::{FanoutPolicy, Partitioner};
 
 impl Service {
     /// Posts `per_user` tweets for every user of a service that has none yet, in rounds: tweet
@@ -54,63 +56,45 @@ impl Service {
         // Whether each author pushes at all: the policy's decision on their follower count.
         let pushes: Vec<bool> = (0..users).map(|a| self.fanout.push(self.follower_count(a))).collect();
         let per_edge = self.fanout.per_edge();
-        // Then every followee pushes to every follower, and nothing needs checking.
-        let everyone = !per_edge && pushes.iter().all(|&p| p);
-        let (length, depth) = (self.timeline_length as u64, self.held_entries);
-        let shards = self.topology.shards as usize;
-
-        let (grown, deliveries) = (0..users)
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .fold(
-                || (vec![0u64; shards], 0u64),
-                |(mut grown, mut deliveries), h| {
-                    let followees = self.graph.followees(h);
-                    let filtered: SmallVec<[u32; 128]>;
-                    let pushed: &[u32] = if everyone {
-                        followees
-                    } else {
-                        filtered = followees
-                            .iter()
-                            .copied()
-                            .filter(|&a| pushes[a as usize] && (!per_edge || self.fanout.push_to(a, h)))
-                            .collect();
-                        &filtered
-                    };
-                    let received = u64::from(per_user) * pushed.len() as u64;
-                    if received == 0 {
-                        return (grown, deliveries);
-                    }
-                    deliveries += received;
-                    let stored = received.min(length);
-                    grown[self.partitioner.user_shard(h) as usize] += stored;
-
-                    // The newest `held` entries, newest first: round by round from the last,
-                    // followees from the highest. Only the `width` highest followees are
-                    // reached when one round fills them.
-                    let held = (stored as usize).min(depth);
-                    let width = pushed.len().min(held);
-                    let highest = pushed[pushed.len() - width..].iter().rev();
-                    let mut newest: SmallVec<[TweetRef; 32]> = highest.clone().map(|&a| last[a as usize]).collect();
-                    if newest.len() < held {
-                        self.deliver_earlier_rounds(highest, held, &stripes, &mut newest);
-                    }
-                    let mut home = lock(&self.homes[h as usize]);
-                    debug_assert_eq!(home.len(), 0, "a history is posted before anything else");
-                    for &e in newest.iter().rev() {
-                        home.push(e, depth, self.timeline_length);
-                    }
-                    home.count_to(stored as usize);
-                    (grown, deliveries)
-                },
-            )
-            .reduce(
-                || (vec![0u64; shards], 0u64),
-                |(mut a, da), (b, db)| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    (a, da + db)
-                },
-            );
+        let history = History {
+            graph: &self.graph,
+            fanout: &*self.fanout,
+            partitioner: &*self.partitioner,
+            // Then every followee pushes to every follower, and nothing needs checking.
+            everyone: !per_edge && pushes.iter().all(|&p| p),
+            pushes: &pushes,
+            per_edge,
+            per_user: u64::from(per_user),
+            length: self.timeline_length as u64,
+            depth: self.held_entries,
+            last,
+            newest: &self.newest,
+            stripes: &stripes,
+        };
+        let mut grown = vec![0u64; self.topology.shards as usize];
+        let mut deliveries = 0u64;
+        // Homes are worked out in parallel a block at a time (reading only what is shared) and
+        // filled from this thread, so the service need not be shared across threads.
+        const BLOCK: u32 = 1 << 16;
+        let mut homes: Vec<(u64, SmallVec<[TweetRef; 32]>)> = Vec::new();
+        for first in (0..users).step_by(BLOCK as usize) {
+            let block = first..(first + BLOCK).min(users);
+            block.clone().into_par_iter().map(|h| history.home(h)).collect_into_vec(&mut homes);
+            for (h, (received, newest)) in block.zip(homes.drain(..)) {
+                if received == 0 {
+                    continue;
+                }
+                deliveries += received;
+                let stored = received.min(history.length);
+                grown[self.partitioner.user_shard(h) as usize] += stored;
+                let mut home = lock(&self.homes[h as usize]);
+                debug_assert_eq!(home.len(), 0, "a history is posted before anything else");
+                for &e in newest.iter().rev() {
+                    home.push(e, history.depth, self.timeline_length);
+                }
+                home.count_to(stored as usize);
+            }
+        }
         drop(guards);
         for (shard, &entries) in grown.iter().enumerate() {
             if entries > 0 {
@@ -119,32 +103,69 @@ impl Service {
         }
         deliveries
     }
+}
 
-    /// Appends to `newest` (the last round's tweets of `followees`, highest first) the rounds
-    /// before, round by round, until it holds `held` entries.
-    fn deliver_earlier_rounds<'a>(
-        &self,
-        followees: impl Iterator<Item = &'a u32>,
-        held: usize,
-        stripes: &[&TweetStripe],
-        newest: &mut SmallVec<[TweetRef; 32]>,
-    ) {
-        // Each followee's slot of its second newest tweet, in its stripe.
-        let mut cursors: SmallVec<[(u32, u32); 32]> = followees
-            .map(|&a| {
-                let stripe = self.user_stripe(a);
-                (stripe as u32, stripes[stripe].get(self.newest[a as usize].load(Relaxed) as usize).prev)
-            })
-            .collect();
-        loop {
-            for (stripe, slot) in &mut cursors {
-                if newest.len() == held {
-                    return;
+/// What working out a home timeline's history reads, all of it shareable across threads.
+struct History<'a> {
+    graph: &'a FollowGraph,
+    fanout: &'a dyn FanoutPolicy,
+    partitioner: &'a dyn Partitioner,
+    /// Every followee pushes to every follower.
+    everyone: bool,
+    /// Whether each author pushes at all.
+    pushes: &'a [bool],
+    per_edge: bool,
+    per_user: u64,
+    /// Entries a timeline counts at most, and holds at most.
+    length: u64,
+    depth: usize,
+    /// The last round's tweet of each user.
+    last: &'a [TweetRef],
+    newest: &'a [AtomicU32],
+    stripes: &'a [&'a TweetStripe],
+}
+
+impl History<'_> {
+    /// The deliveries home `h` received, and its newest held entries, newest first.
+    fn home(&self, h: u32) -> (u64, SmallVec<[TweetRef; 32]>) {
+        let followees = self.graph.followees(h);
+        let filtered: SmallVec<[u32; 128]>;
+        let pushed: &[u32] = if self.everyone {
+            followees
+        } else {
+            filtered = followees
+                .iter()
+                .copied()
+                .filter(|&a| self.pushes[a as usize] && (!self.per_edge || self.fanout.push_to(a, h)))
+                .collect();
+            &filtered
+        };
+        let received = self.per_user * pushed.len() as u64;
+        // Round by round from the last, followees from the highest. Only the `width` highest
+        // followees are reached when one round fills the held entries.
+        let held = (received.min(self.length) as usize).min(self.depth);
+        let width = pushed.len().min(held);
+        let highest = pushed[pushed.len() - width..].iter().rev();
+        let mut newest: SmallVec<[TweetRef; 32]> = highest.clone().map(|&a| self.last[a as usize]).collect();
+        if newest.len() < held {
+            // Each followee's slot of its second newest tweet, in its stripe, then back.
+            let mut cursors: SmallVec<[(u32, u32); 32]> = highest
+                .map(|&a| {
+                    let stripe = self.partitioner.user_shard(a) as usize & (self.stripes.len() - 1);
+                    (stripe as u32, self.stripes[stripe].get(self.newest[a as usize].load(Relaxed) as usize).prev)
+                })
+                .collect();
+            'rounds: loop {
+                for (stripe, slot) in &mut cursors {
+                    if newest.len() == held {
+                        break 'rounds;
+                    }
+                    let store = self.stripes[*stripe as usize];
+                    newest.push(store.entry(*slot as usize));
+                    *slot = store.get(*slot as usize).prev;
                 }
-                let store = stripes[*stripe as usize];
-                newest.push(store.entry(*slot as usize));
-                *slot = store.get(*slot as usize).prev;
             }
         }
+        (received, newest)
     }
 }

@@ -11,12 +11,11 @@ use super::util::{load, repo, write};
 use tweetcap::scenario::Scenario;
 use tweetcap::service::{Plan, Service};
 
-const USERS: u32 = 3000;
 const PER_USER: u32 = 7;
 
-fn scenario(dir: &Path, fanout: &str) -> Scenario {
+fn scenario(dir: &Path, users: u32, fanout: &str) -> Scenario {
     let text = format!(
-        "name: history\nduration: 10s\nmodel: {}\npopulation:\n  users: {USERS}\n  graph: {{ generator: power_law, mean_follows: 12, follower_exponent: 2.1 }}\n\
+        "name: history\nduration: 10s\nmodel: {}\npopulation:\n  users: {users}\n  graph: {{ generator: power_law, mean_follows: 12, follower_exponent: 2.1 }}\n\
          workload:\n  actor: {{ dist: zipf, s: 0.9 }}\n  ops:\n    post_tweet: {{ rate: 50, text_bytes: 100 }}\n    home_timeline: {{ rate: 500, page_size: 6 }}\n\
          system:\n  partitioning: {{ strategy: user_hash, shards: 8, replication: 2 }}\n  fanout: {fanout}\n",
         repo("models/single-exponential.yaml").display()
@@ -38,9 +37,10 @@ fn both(s: &Scenario, whole: bool) -> (Service, Service) {
     let (at_once, one_by_one) = (build(), build());
     at_once.post_history(PER_USER, tweet);
     let mut plan = Plan::default();
-    for i in 0..u64::from(PER_USER) * u64::from(USERS) {
+    let users = u64::from(one_by_one.users());
+    for i in 0..u64::from(PER_USER) * users {
         let (at_ms, text) = tweet(i);
-        one_by_one.post_tweet(at_ms, (i % u64::from(USERS)) as u32, text, 0, &mut plan);
+        one_by_one.post_tweet(at_ms, (i % users) as u32, text, 0, &mut plan);
     }
     (at_once, one_by_one)
 }
@@ -49,7 +49,7 @@ fn assert_same(a: &Service, b: &Service, what: &str) {
     assert_eq!(a.counts(), b.counts(), "{what}: counts");
     assert_eq!(a.storage(), b.storage(), "{what}: storage");
     assert_eq!(a.heap_bytes(), b.heap_bytes(), "{what}: heap by kind");
-    for u in 0..USERS {
+    for u in 0..a.users() {
         assert_eq!(a.stored_timeline(u), b.stored_timeline(u), "{what}: home timeline of user {u}");
         assert_eq!(a.tweets_of(u), b.tweets_of(u), "{what}: tweets of user {u}");
     }
@@ -65,7 +65,7 @@ fn the_history_at_once_is_the_history_tweet_by_tweet() {
         "{ strategy: cost_based, timeline_length: 30 }",
         "{ strategy: pull, timeline_length: 30 }",
     ] {
-        let s = scenario(dir.path(), fanout);
+        let s = scenario(dir.path(), 3000, fanout);
         for whole in [false, true] {
             let what = format!("{fanout}, {}", if whole { "whole timelines" } else { "a page held" });
             let (a, b) = both(&s, whole);
@@ -75,13 +75,22 @@ fn the_history_at_once_is_the_history_tweet_by_tweet() {
             let (mut pa, mut pb) = (Plan::default(), Plan::default());
             let (mut oa, mut ob) = (Vec::new(), Vec::new());
             for i in 0..2000u32 {
-                let user = i.wrapping_mul(2_654_435_761) % USERS;
+                let user = i.wrapping_mul(2_654_435_761) % 3000;
                 assert_eq!(a.post_tweet(i as i64, user, 50, 0, &mut pa), b.post_tweet(i as i64, user, 50, 0, &mut pb));
-                a.home_timeline((user * 7 + 1) % USERS, 6, &mut pa, &mut oa);
-                b.home_timeline((user * 7 + 1) % USERS, 6, &mut pb, &mut ob);
+                a.home_timeline((user * 7 + 1) % 3000, 6, &mut pa, &mut oa);
+                b.home_timeline((user * 7 + 1) % 3000, 6, &mut pb, &mut ob);
                 assert_eq!(oa, ob, "{what}: a read after the history");
             }
             assert_same(&a, &b, &format!("{what}, after the run"));
         }
     }
+}
+
+/// More users than the history works out at a time (65,536): the blocks join up.
+#[test]
+fn a_history_of_many_blocks_is_the_history_tweet_by_tweet() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(dir.path(), 150_000, "{ strategy: push, timeline_length: 30 }");
+    let (a, b) = both(&s, false);
+    assert_same(&a, &b, "150,000 users");
 }
