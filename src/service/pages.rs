@@ -10,7 +10,9 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::plan::{Access, Plan};
 use super::tweets::NONE;
-use super::{INDEX_ENTRY_BYTES, INLINE, Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, USER_RECORD_BYTES, lock};
+use super::{
+    INDEX_ENTRY_BYTES, INLINE, Locks, Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, USER_RECORD_BYTES, lock,
+};
 use crate::tier::Tier;
 
 /// Items and bytes per shard or node touched by a page of tweets: counted in place on the
@@ -111,7 +113,7 @@ struct Fills {
     users: SmallVec<[u32; 32]>,
 }
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Reads a page for its response (hydration): the tweets, through the tweet cache if there
     /// is one, and their authors' user records, through the user cache if there is one; then
     /// the shards holding the misses. Cache fills are left in `fills` for the background.

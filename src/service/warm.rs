@@ -5,9 +5,9 @@
 //! load overlaps the events that run before it. Hints change no state and no result; where the
 //! processor has no prefetch instruction they do nothing.
 
-use super::{Service, lock};
+use super::{Locks, Service, lock};
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// A request by `user` is coming soon: fetch the lock and header of the state it reads
     /// first (its home timeline for a home-timeline read, else its newest tweet's slot).
     pub fn warm_user(&self, user: u32, home: bool) {

@@ -8,12 +8,12 @@ use super::plan::{Access, Group, Plan};
 use super::tweets::Tweet;
 use super::users::{self, Extras, edit_changes, set_insert, set_remove};
 use super::{
-    EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, HISTORY_MS, INDEX_ENTRY_BYTES, Kind, RECENT_TWEETS, Service,
-    TIMELINE_ENTRY_BYTES, Tally, TweetRef, lock,
+    Counter, EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, HISTORY_MS, INDEX_ENTRY_BYTES, Kind, Locks, RECENT_TWEETS,
+    Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, lock,
 };
 use crate::tier::Tier;
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Posts a tweet at `now_ms` (milliseconds since the start of the run; may be negative
     /// history down to `-HISTORY_MS`). Returns its id.
     pub fn post_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32, plan: &mut Plan) -> u64 {
@@ -38,7 +38,7 @@ impl Service {
             let node = self.blob_node(id);
             plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
             plan.end_stage();
-            self.images.fetch_add(image_bytes as u64, Relaxed);
+            self.images.add(image_bytes as u64);
         }
         let tweet_shard = self.partitioner.tweet_shard(id, user);
         self.add_bytes(Kind::Tweets, tweet_shard, tweet.bytes() as i64);
