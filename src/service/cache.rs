@@ -113,6 +113,23 @@ impl<L: Locks> CacheLayer<L> {
         (up.then_some(n), hit)
     }
 
+    /// A hint that `key` is about to be looked up (see [`Cache::prefetch`]); only where locks
+    /// are free ([`Locks::HINTS`]).
+    #[inline]
+    pub(super) fn prefetch(&self, key: u64) {
+        if L::HINTS {
+            lock(&self.nodes[self.kept_by(self.node(key))]).cache.prefetch(key);
+        }
+    }
+
+    /// A later hint that `key` is about to be looked up (see [`Cache::prefetch_neighbours`]).
+    #[inline]
+    pub(super) fn prefetch_neighbours(&self, key: u64) {
+        if L::HINTS {
+            lock(&self.nodes[self.kept_by(self.node(key))]).cache.prefetch_neighbours(key);
+        }
+    }
+
     /// Counts, per node, how many of `keys` it is up and holds (`per_node[n]`), without
     /// touching what the policies keep. The keys are grouped by node first, so that each node
     /// is locked once rather than once per key (a fan-out checks every follower).

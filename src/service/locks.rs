@@ -21,6 +21,9 @@ pub trait Locks: 'static {
     type Lock<T: Send>: Lock<T>;
     /// A byte or event counter that any holder of the service may add to.
     type Counter: Counter;
+    /// Whether the service gives the processor memory hints (`warm`, the cache layers'
+    /// prefetches): worth it only where taking a lock to find the memory costs nothing.
+    const HINTS: bool;
 }
 
 /// Exclusive access to a value through a shared reference.
@@ -51,11 +54,13 @@ pub struct Local;
 impl Locks for Shared {
     type Lock<T: Send> = Mutex<T>;
     type Counter = AtomicU64;
+    const HINTS: bool = false;
 }
 
 impl Locks for Local {
     type Lock<T: Send> = RefCell<T>;
     type Counter = Cell<u64>;
+    const HINTS: bool = true;
 }
 
 impl<T: Send> Lock<T> for Mutex<T> {

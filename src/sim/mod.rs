@@ -137,6 +137,7 @@ impl NodeSet {
         }
     }
 
+    #[inline]
     fn len(&self) -> u32 {
         self.low.count_ones() + self.high.len() as u32
     }
