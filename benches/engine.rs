@@ -20,8 +20,8 @@ fn scenario(file: &str, set: &[&str]) -> Scenario {
 fn runs(c: &mut Criterion, name: &str, s: &Scenario) {
     let graph = tweetcap::assembly::build_graph(s).expect("graph");
     let engine = || {
-        let service = tweetcap::assembly::simulated_service(s, graph.clone());
-        tweetcap::workload::preload(s, &service);
+        let mut service = tweetcap::assembly::simulated_service(s, graph.clone());
+        tweetcap::workload::preload(s, &mut service);
         Engine::new(s, service, tweetcap::assembly::balancers(s))
     };
     // Count the requests of one run to report throughput per request.

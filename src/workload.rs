@@ -10,7 +10,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::{Actor, Op, Pattern, Scenario};
 use crate::seed::rng;
-use crate::service::{HISTORY_MS, Locks, Plan, Service};
+use crate::service::{HISTORY_MS, Locks, PastPost, Plan, Service};
 
 /// One request to the service.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -164,7 +164,7 @@ pub fn warm<L: Locks>(svc: &Service<L>, req: &Request, next: bool) {
 
 /// Posts each user's history (`population.tweets_per_user`), spread over the day before time 0,
 /// as both modes do before their run.
-pub fn preload<L: Locks>(s: &Scenario, service: &Service<L>) {
+pub fn preload<L: Locks>(s: &Scenario, service: &mut Service<L>) {
     let per_user = s.population.tweets_per_user as u64;
     let users = service.users() as u64;
     let total = per_user * users;
@@ -173,13 +173,14 @@ pub fn preload<L: Locks>(s: &Scenario, service: &Service<L>) {
     }
     let mut rng = rng(s.seed, "preload");
     let spec = s.workload.op(Op::PostTweet);
-    let mut plan = Plan::default();
-    for i in 0..total {
-        let user = (i % users) as u32;
-        let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
-        let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
-        service.post_tweet(at_ms, user, text, 0, &mut plan);
-    }
+    let posts: Vec<PastPost> = (0..total)
+        .map(|i| PastPost {
+            at_ms: -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64,
+            author: (i % users) as u32,
+            text_bytes: spec.text_bytes.sample(&mut rng).round().max(0.0) as u32,
+        })
+        .collect();
+    service.post_history(&posts);
 }
 
 pub struct Generator {

@@ -26,8 +26,8 @@ pub fn scenario(file: &str, set: &[&str]) -> &'static Scenario {
 /// An engine on `s` with its history preloaded, ready to run.
 pub fn engine(s: &'static Scenario) -> Engine<'static> {
     let graph = tweetcap::assembly::build_graph(s).expect("graph");
-    let service = tweetcap::assembly::simulated_service(s, graph);
-    tweetcap::workload::preload(s, &service);
+    let mut service = tweetcap::assembly::simulated_service(s, graph);
+    tweetcap::workload::preload(s, &mut service);
     Engine::new(s, service, tweetcap::assembly::balancers(s))
 }
 

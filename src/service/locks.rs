@@ -36,6 +36,8 @@ pub trait Lock<T>: Send {
     /// is taken all the same (the state it guards is plain data); taking a `Local` one that is
     /// already held is a bug, and panics.
     fn lock(&self) -> Self::Guard<'_>;
+    /// The value, through the only reference there is (no locking).
+    fn get_mut(&mut self) -> &mut T;
 }
 
 /// A counter added to through a shared reference.
@@ -75,6 +77,9 @@ impl<T: Send> Lock<T> for Mutex<T> {
     fn lock(&self) -> MutexGuard<'_, T> {
         Mutex::lock(self).unwrap_or_else(|e| e.into_inner())
     }
+    fn get_mut(&mut self) -> &mut T {
+        Mutex::get_mut(self).unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl<T: Send> Lock<T> for RefCell<T> {
@@ -88,6 +93,9 @@ impl<T: Send> Lock<T> for RefCell<T> {
     #[inline]
     fn lock(&self) -> RefMut<'_, T> {
         self.borrow_mut()
+    }
+    fn get_mut(&mut self) -> &mut T {
+        RefCell::get_mut(self)
     }
 }
 

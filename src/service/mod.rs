@@ -17,6 +17,7 @@ mod cache;
 #[cfg(feature = "test-hooks")]
 mod corrupt;
 mod heap;
+mod history;
 mod home;
 mod live;
 pub mod locks;
@@ -41,6 +42,7 @@ use crate::tier::{Tier, Topology};
 use cache::CacheLayer;
 pub use cache::CacheStats;
 pub use heap::HeapBytes;
+pub use history::PastPost;
 use home::Home;
 use locks::Counter;
 pub use locks::{Local, Lock, Locks, Shared};

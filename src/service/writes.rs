@@ -18,6 +18,26 @@ impl<L: Locks> Service<L> {
     /// history down to `-HISTORY_MS`). Returns its id.
     pub fn post_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32, plan: &mut Plan) -> u64 {
         plan.clear();
+        let entry = self.store_tweet(now_ms, user, text_bytes, image_bytes, plan);
+        plan.begin_background();
+        self.fan_out(user, entry, plan);
+        plan.finish();
+        let mut c = lock(&self.counts);
+        c.tweets += 1;
+        c.deliveries += plan.deliveries as u64;
+        entry.id
+    }
+
+    /// Stores a new tweet (its id made at `now_ms`) and plans the foreground of its post: the
+    /// app, the image, the tweet record and the author's index. Returns it as lists hold it.
+    pub(super) fn store_tweet(
+        &self,
+        now_ms: i64,
+        user: u32,
+        text_bytes: u32,
+        image_bytes: u32,
+        plan: &mut Plan,
+    ) -> TweetRef {
         self.app(plan, Access::Write);
         plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
         let user_shard = self.partitioner.user_shard(user);
@@ -52,9 +72,12 @@ impl<L: Locks> Service<L> {
             }
             recent.push_back(id);
         }
-        plan.begin_background();
+        entry
+    }
 
-        // Fan-out on write.
+    /// Fan-out on write: delivers `entry`, posted by `user`, to the home timelines of the
+    /// followers the policy pushes to, and plans the writes.
+    fn fan_out(&self, user: u32, entry: TweetRef, plan: &mut Plan) {
         let mut followers = Vec::new();
         if self.fanout.push(self.follower_count(user)) {
             self.followers_into(user, &mut followers);
@@ -102,11 +125,6 @@ impl<L: Locks> Service<L> {
             }
             plan.deliveries = followers.len() as u32;
         }
-        plan.finish();
-        let mut c = lock(&self.counts);
-        c.tweets += 1;
-        c.deliveries += plan.deliveries as u64;
-        id
     }
 
     /// Records that `user` likes `tweet`. Returns false (and writes nothing) if the tweet does
