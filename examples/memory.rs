@@ -100,9 +100,9 @@ fn main() -> ExitCode {
         }
     };
     let t = phase("graph", start);
-    let service = assembly::simulated_service(&s, graph);
+    let mut service = assembly::simulated_service(&s, graph);
     let t = phase("service", t);
-    workload::preload(&s, &service);
+    workload::preload(&s, &mut service);
     let t = phase("preload", t);
     let engine = sim::Engine::new(&s, service, assembly::balancers(&s));
     let t = phase("engine", t);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::graph::{FollowGraph, GraphError, Thinning};
 use crate::scenario::{GraphFormat, GraphSpec, Op, Scenario};
-use crate::service::{Caches, Config, Service};
+use crate::service::{Caches, Config, Local, Locks, Service};
 use crate::strategy::balance::Balancers;
 use crate::strategy::fanout::{self, EdgeCosts};
 use crate::strategy::partition;
@@ -112,11 +112,11 @@ pub fn service(s: &Scenario, graph: FollowGraph) -> Service {
 /// The service as a simulated run needs it: as [`service`], but holding of each home timeline
 /// only the newest page (the most a read returns); the rest is counted, not kept. Every figure
 /// of the run is the same as with whole timelines.
-pub fn simulated_service(s: &Scenario, graph: FollowGraph) -> Service {
+pub fn simulated_service(s: &Scenario, graph: FollowGraph) -> Service<Local> {
     build_service(s, graph, s.workload.op(Op::HomeTimeline).page_size)
 }
 
-fn build_service(s: &Scenario, graph: FollowGraph, held_entries: u32) -> Service {
+fn build_service<L: Locks>(s: &Scenario, graph: FollowGraph, held_entries: u32) -> Service<L> {
     let users = graph.users();
     let system = &s.fleet().system;
     let config = Config {

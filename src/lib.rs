@@ -32,6 +32,7 @@ pub mod harness;
 pub mod ids;
 pub mod metrics;
 pub mod pool;
+pub mod prefetch;
 pub mod report;
 pub mod run;
 pub mod scenario;

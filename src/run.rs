@@ -14,8 +14,8 @@ pub fn simulate(s: &Scenario, progress: &mut dyn FnMut(u64)) -> Result<Report, R
     let started = Instant::now();
     let graph = assembly::build_graph(s)?;
     let mean_followers = graph.mean_follows();
-    let service = assembly::simulated_service(s, graph);
-    workload::preload(s, &service);
+    let mut service = assembly::simulated_service(s, graph);
+    workload::preload(s, &mut service);
     let storage_before = service.storage();
     let outcome = Engine::new(s, service, assembly::balancers(s)).run(progress);
     let facts = report::RunFacts {

@@ -10,7 +10,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::{Actor, Op, Pattern, Scenario};
 use crate::seed::rng;
-use crate::service::{HISTORY_MS, Plan, Service};
+use crate::service::{HISTORY_MS, Locks, Plan, Service};
 
 /// One request to the service.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -109,7 +109,7 @@ pub enum Executed {
 /// both modes do: a user timeline read is of a followee of the reader when there is one, a like
 /// goes to one of the recent tweets, a follow to any user, an unfollow to a followee. `out`
 /// receives a read's page.
-pub fn execute(svc: &Service, t_ns: u64, req: &Request, plan: &mut Plan, out: &mut Vec<u64>) -> Executed {
+pub fn execute<L: Locks>(svc: &Service<L>, t_ns: u64, req: &Request, plan: &mut Plan, out: &mut Vec<u64>) -> Executed {
     let users = svc.users();
     plan.weight = req.weight;
     match req.op {
@@ -153,7 +153,7 @@ pub fn execute(svc: &Service, t_ns: u64, req: &Request, plan: &mut Plan, out: &m
 
 /// Hints that `req` will run soon (see `service::warm`): `next` when it is the next arrival,
 /// else one further ahead. Changes nothing but what the processor's caches hold.
-pub fn warm(svc: &Service, req: &Request, next: bool) {
+pub fn warm<L: Locks>(svc: &Service<L>, req: &Request, next: bool) {
     let home = req.op == Op::HomeTimeline;
     if !next {
         svc.warm_user(req.actor, home);
@@ -164,7 +164,7 @@ pub fn warm(svc: &Service, req: &Request, next: bool) {
 
 /// Posts each user's history (`population.tweets_per_user`), spread over the day before time 0,
 /// as both modes do before their run.
-pub fn preload(s: &Scenario, service: &Service) {
+pub fn preload<L: Locks>(s: &Scenario, service: &mut Service<L>) {
     let per_user = s.population.tweets_per_user as u64;
     let users = service.users() as u64;
     let total = per_user * users;

@@ -8,7 +8,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::path::Path;
 
 use tweetcap::scenario::{Overrides, Scenario, load};
-use tweetcap::service::{Plan, Service};
+use tweetcap::service::{Local, Plan, Service};
 use tweetcap::sim::Engine;
 use tweetcap::sim::events::{Event, EventQueue};
 use tweetcap::strategy::{Balancer, Cache, Partitioner};
@@ -26,8 +26,8 @@ pub fn scenario(file: &str, set: &[&str]) -> &'static Scenario {
 /// An engine on `s` with its history preloaded, ready to run.
 pub fn engine(s: &'static Scenario) -> Engine<'static> {
     let graph = tweetcap::assembly::build_graph(s).expect("graph");
-    let service = tweetcap::assembly::simulated_service(s, graph);
-    tweetcap::workload::preload(s, &service);
+    let mut service = tweetcap::assembly::simulated_service(s, graph);
+    tweetcap::workload::preload(s, &mut service);
     Engine::new(s, service, tweetcap::assembly::balancers(s))
 }
 
@@ -101,7 +101,7 @@ pub fn picks(b: &mut dyn Balancer, n: u32, picks: u32) -> u64 {
 }
 
 /// A service on `s` with its history, and the user with the most followers.
-pub fn fanout_input(s: &'static Scenario) -> (Service, u32) {
+pub fn fanout_input(s: &'static Scenario) -> (Service<Local>, u32) {
     let graph = tweetcap::assembly::build_graph(s).expect("graph");
     let service = tweetcap::assembly::simulated_service(s, graph);
     let top = (0..service.users()).max_by_key(|&u| (service.follower_count(u), u)).unwrap_or(0);
@@ -110,7 +110,7 @@ pub fn fanout_input(s: &'static Scenario) -> (Service, u32) {
 
 /// `tweets` posts by `author`, each delivered to every follower's home timeline (push fan-out).
 /// Returns the deliveries planned.
-pub fn post(service: &Service, author: u32, tweets: u32) -> u64 {
+pub fn post(service: &Service<Local>, author: u32, tweets: u32) -> u64 {
     let mut plan = Plan::default();
     let mut deliveries = 0;
     for i in 0..tweets {

@@ -284,8 +284,8 @@ pub fn run(s: &Scenario, opts: &Options) -> Result<Report, RunError> {
     let s = scaled(s, opts.rate_scale);
     let graph = assembly::build_graph(&s)?;
     let mean_followers = graph.mean_follows();
-    let service = assembly::service(&s, graph);
-    workload::preload(&s, &service);
+    let mut service = assembly::service(&s, graph);
+    workload::preload(&s, &mut service);
     let storage_before = service.storage();
     let before = service.counts();
     let workers = opts.workers.max(1);

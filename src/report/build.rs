@@ -16,14 +16,14 @@ use crate::estimate::Estimate;
 use crate::graph::FollowGraph;
 use crate::metrics::Recorder;
 use crate::scenario::{Op, Scenario};
-use crate::service::{Service, Storage};
+use crate::service::{Local, Locks, Service, Storage};
 use crate::strategy;
 use crate::tier::Tier;
 
 /// Inputs of a simulated report besides the recorder.
-pub struct RunFacts<'a> {
+pub struct RunFacts<'a, L: Locks = Local> {
     pub scenario: &'a Scenario,
-    pub service: &'a Service,
+    pub service: &'a Service<L>,
     pub storage_before: &'a Storage,
     /// Counters when the measured window began.
     pub baseline: &'a crate::service::Snapshot,
@@ -33,7 +33,7 @@ pub struct RunFacts<'a> {
 }
 
 /// Builds the report of a simulated run.
-pub fn build(facts: RunFacts, rec: &Recorder) -> Report {
+pub fn build<L: Locks>(facts: RunFacts<L>, rec: &Recorder) -> Report {
     let s = facts.scenario;
     let svc = facts.service;
     let operations = operations(s, rec);
@@ -134,7 +134,7 @@ fn population(s: &Scenario, graph: &FollowGraph) -> PopulationReport {
 }
 
 /// Tweets delivered, how widely, how late, and what the fan-out strategy costs reads and work.
-fn fanout(s: &Scenario, svc: &Service, rec: &Recorder) -> FanoutReport {
+fn fanout<L: Locks>(s: &Scenario, svc: &Service<L>, rec: &Recorder) -> FanoutReport {
     let d = &rec.deliveries;
     FanoutReport {
         strategy: strategy::name(s.system.fanout.strategy),
@@ -218,7 +218,7 @@ fn bandwidth(rec: &Recorder) -> BandwidthReport {
 }
 
 /// Each configured cache layer over the measured window.
-fn caches(s: &Scenario, svc: &Service, b: &crate::service::Snapshot) -> BTreeMap<String, CacheReport> {
+fn caches<L: Locks>(s: &Scenario, svc: &Service<L>, b: &crate::service::Snapshot) -> BTreeMap<String, CacheReport> {
     let mut caches = BTreeMap::new();
     for (layer, stats, before, spec) in [
         ("timeline", svc.cache_stats(Tier::TimelineCache), b.timeline_cache, &s.system.timeline_cache),
@@ -259,7 +259,7 @@ fn caches(s: &Scenario, svc: &Service, b: &crate::service::Snapshot) -> BTreeMap
 
 /// Utilisation and offered load of each tier with nodes, and a warning for each tier that is
 /// unstable or above 80% busy, in tier order.
-fn nodes(s: &Scenario, svc: &Service, rec: &Recorder) -> (BTreeMap<String, NodeReport>, Vec<String>) {
+fn nodes<L: Locks>(s: &Scenario, svc: &Service<L>, rec: &Recorder) -> (BTreeMap<String, NodeReport>, Vec<String>) {
     let topo = svc.simulated();
     let mut warnings = Vec::new();
     let mut nodes = BTreeMap::new();
@@ -342,7 +342,7 @@ fn slo(s: &Scenario, operations: &BTreeMap<String, OpReport>, rec: &Recorder) ->
 }
 
 /// Shares of load and data per shard node, and the keys that move with one shard more or less.
-fn partition_report(s: &Scenario, svc: &Service, rec: &Recorder, st: &Storage) -> Option<PartitionReport> {
+fn partition_report<L: Locks>(s: &Scenario, svc: &Service<L>, rec: &Recorder, st: &Storage) -> Option<PartitionReport> {
     let busy: Vec<f64> = rec.nodes[Tier::Shard.index()].iter().map(|n| n.node_busy_ns as f64).collect();
     let shares = |v: &[f64]| -> (Vec<f64>, f64) {
         let total: f64 = v.iter().sum();

@@ -2,10 +2,9 @@
 //! and what it counted, the key-to-node map, nodes taken down and flushed by faults, and the
 //! layer's counts. The service decides what to look up and fill; the policy what to keep.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
-use super::{Service, lock};
+use super::{Lock, Locks, Service, lock};
 use crate::seed::{bucket, mix};
 use crate::strategy::cache::{self, Cache, CacheSpec};
 use crate::tier::Tier;
@@ -41,15 +40,15 @@ impl CacheNode {
 /// `n mod nodes`, which then holds the keys of one real node's worth of users. Node numbers
 /// given out (and taken by faults' `first..first + count`, which name simulated nodes) are as
 /// the methods say.
-pub(super) struct CacheLayer {
+pub(super) struct CacheLayer<L: Locks> {
     /// The simulated nodes.
-    nodes: Vec<Mutex<CacheNode>>,
+    nodes: Vec<L::Lock<CacheNode>>,
     /// Nodes that are down (a fault): their keys miss and nothing is stored on them.
     down: Vec<AtomicBool>,
     spec: CacheSpec,
 }
 
-impl CacheLayer {
+impl<L: Locks> CacheLayer<L> {
     /// The layer's nodes in the fleet (keys are placed on these).
     #[inline]
     pub(super) fn len(&self) -> usize {
@@ -58,13 +57,13 @@ impl CacheLayer {
 
     /// A layer of `spec.nodes` nodes in the fleet, of which `simulated` are simulated (all of
     /// them but in a slice).
-    pub(super) fn new(spec: &Option<CacheSpec>, simulated: u32) -> Option<CacheLayer> {
+    pub(super) fn new(spec: &Option<CacheSpec>, simulated: u32) -> Option<CacheLayer<L>> {
         let spec = spec.as_ref()?;
         let simulated = simulated.clamp(1, spec.nodes.max(1));
         let nodes = (0..simulated)
             .map(|_| {
                 let cache = cache::build(spec.policy, spec.capacity_per_node)?;
-                Some(Mutex::new(CacheNode { cache, counts: CacheStats::default() }))
+                Some(Lock::new(CacheNode { cache, counts: CacheStats::default() }))
             })
             .collect::<Option<Vec<_>>>()?;
         Some(CacheLayer { nodes, down: (0..simulated).map(|_| AtomicBool::new(false)).collect(), spec: spec.clone() })
@@ -112,6 +111,23 @@ impl CacheLayer {
         let hit = up && node.cache.get(key);
         node.count(hit, bytes, weight);
         (up.then_some(n), hit)
+    }
+
+    /// A hint that `key` is about to be looked up (see [`Cache::prefetch`]); only where locks
+    /// are free ([`Locks::HINTS`]).
+    #[inline]
+    pub(super) fn prefetch(&self, key: u64) {
+        if L::HINTS {
+            lock(&self.nodes[self.kept_by(self.node(key))]).cache.prefetch(key);
+        }
+    }
+
+    /// A later hint that `key` is about to be looked up (see [`Cache::prefetch_neighbours`]).
+    #[inline]
+    pub(super) fn prefetch_neighbours(&self, key: u64) {
+        if L::HINTS {
+            lock(&self.nodes[self.kept_by(self.node(key))]).cache.prefetch_neighbours(key);
+        }
     }
 
     /// Counts, per node, how many of `keys` it is up and holds (`per_node[n]`), without
@@ -196,9 +212,9 @@ impl CacheStats {
     }
 }
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// The counters now.
-    fn cache_layer(&self, tier: Tier) -> Option<&CacheLayer> {
+    fn cache_layer(&self, tier: Tier) -> Option<&CacheLayer<L>> {
         match tier {
             Tier::TimelineCache => self.timeline_cache.as_ref(),
             Tier::TweetCache => self.tweet_cache.as_ref(),

@@ -2,9 +2,9 @@
 //! tests can show the live harness's reconciliation fails when it should. Built only with the
 //! `test-hooks` feature, which the crate's own tests turn on; no build of the tool has them.
 
-use super::{Service, lock};
+use super::{Locks, Service, lock};
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Test hook: adds one to a tweet's like count without any favourite behind it (a corrupted
     /// state). Returns false if there is no such tweet.
     pub fn corrupt_like_count(&self, tweet: u64) -> bool {

@@ -4,9 +4,7 @@
 //! own structures. `examples/memory.rs` sets these beside what the allocator holds in all;
 //! the memory guard (`scenario::resolve::memory`) estimates them before a run.
 
-use std::sync::Mutex;
-
-use super::{Home, Service, lock};
+use super::{Home, Locks, Service, lock};
 
 /// Heap bytes of the service's state by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,10 +26,10 @@ impl HeapBytes {
     }
 }
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Heap bytes of the state by kind (locks each store in turn; for measurement).
     pub fn heap_bytes(&self) -> HeapBytes {
-        let homes = self.homes.capacity() * size_of::<Mutex<Home>>()
+        let homes = self.homes.capacity() * size_of::<L::Lock<Home>>()
             + self.homes.iter().map(|h| lock(h).heap_bytes()).sum::<usize>();
         let tweets = self.tweets.iter().map(|s| lock(s).heap_bytes()).sum::<usize>();
         let users =

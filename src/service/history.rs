@@ -10,17 +10,19 @@ use rayon::prelude::*;
 use smallvec::SmallVec;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
+use super::home::Home;
+use super::plan::Plan;
 use super::tweets::TweetStripe;
-use super::{Kind, Service, TIMELINE_ENTRY_BYTES, TweetRef, lock};
+use super::{Kind, Lock, Locks, Service, TIMELINE_ENTRY_BYTES, TweetRef, lock};
 use crate::graph::FollowGraph;
 use crate::strategy::{FanoutPolicy, Partitioner};
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Posts `per_user` tweets for every user of a service that has none yet, in rounds: tweet
     /// `i` is by user `i mod users`, posted at `tweet(i).0` (milliseconds, non-decreasing in `i`)
     /// with `tweet(i).1` bytes of text and no image. The result is that of
     /// [`post_tweet`](Service::post_tweet) for each `i` in order, with its plan discarded.
-    pub fn post_history(&self, per_user: u32, mut tweet: impl FnMut(u64) -> (i64, u32)) {
+    pub fn post_history(&mut self, per_user: u32, mut tweet: impl FnMut(u64) -> (i64, u32)) {
         let users = u64::from(self.users());
         let total = u64::from(per_user) * users;
         if total == 0 {
@@ -28,9 +30,11 @@ impl Service {
         }
         // The last round's tweets, user by user: the newest entries of most home timelines.
         let mut last = Vec::with_capacity(users as usize);
+        let mut plan = Plan::default();
         for i in 0..total {
             let (at_ms, text) = tweet(i);
-            let entry = self.store_tweet(at_ms, (i % users) as u32, text, 0).entry;
+            plan.clear();
+            let entry = self.store_tweet(at_ms, (i % users) as u32, text, 0, &mut plan);
             if i >= total - users {
                 last.push(entry);
             }
@@ -49,13 +53,14 @@ impl Service {
     /// Its newest entries are then the last round's tweets of its highest followees (`last`,
     /// by user), then the round before's, and so on: each a step back along the followee's
     /// chain of tweets.
-    fn deliver_history(&self, per_user: u32, last: &[TweetRef]) -> u64 {
+    fn deliver_history(&mut self, per_user: u32, last: &[TweetRef]) -> u64 {
         let users = self.users();
-        let guards: Vec<_> = self.tweets.iter().map(lock).collect();
-        let stripes: Vec<&TweetStripe> = guards.iter().map(|g| &**g).collect();
         // Whether each author pushes at all: the policy's decision on their follower count.
         let pushes: Vec<bool> = (0..users).map(|a| self.fanout.push(self.follower_count(a))).collect();
         let per_edge = self.fanout.per_edge();
+        let shards = self.topology.shards as usize;
+        let (depth, length) = (self.held_entries, self.timeline_length);
+        let stripes: Vec<&TweetStripe> = self.tweets.iter_mut().map(|t| &*t.get_mut()).collect();
         let history = History {
             graph: &self.graph,
             fanout: &*self.fanout,
@@ -65,37 +70,42 @@ impl Service {
             pushes: &pushes,
             per_edge,
             per_user: u64::from(per_user),
-            length: self.timeline_length as u64,
-            depth: self.held_entries,
+            length: length as u64,
+            depth,
             last,
             newest: &self.newest,
             stripes: &stripes,
         };
-        let mut grown = vec![0u64; self.topology.shards as usize];
-        let mut deliveries = 0u64;
-        // Homes are worked out in parallel a block at a time (reading only what is shared) and
-        // filled from this thread, so the service need not be shared across threads.
-        const BLOCK: u32 = 1 << 16;
-        let mut homes: Vec<(u64, SmallVec<[TweetRef; 32]>)> = Vec::new();
-        for first in (0..users).step_by(BLOCK as usize) {
-            let block = first..(first + BLOCK).min(users);
-            block.clone().into_par_iter().map(|h| history.home(h)).collect_into_vec(&mut homes);
-            for (h, (received, newest)) in block.zip(homes.drain(..)) {
-                if received == 0 {
-                    continue;
+        // Homes are independent: each is worked out from shared, read-only state and written
+        // once, on all cores. The counts are sums, the same in any order.
+        let (grown, deliveries) = self
+            .homes
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(1 << 12)
+            .map(|(h, slot)| {
+                let h = h as u32;
+                let (received, newest) = history.home(h);
+                if received > 0 {
+                    *slot.get_mut() =
+                        Home::after_pushes(newest.iter().rev().copied(), received as usize, depth, length);
                 }
-                deliveries += received;
-                let stored = received.min(history.length);
-                grown[self.partitioner.user_shard(h) as usize] += stored;
-                let mut home = lock(&self.homes[h as usize]);
-                debug_assert_eq!(home.len(), 0, "a history is posted before anything else");
-                for &e in newest.iter().rev() {
-                    home.push(e, history.depth, self.timeline_length);
-                }
-                home.count_to(stored as usize);
-            }
-        }
-        drop(guards);
+                (history.partitioner.user_shard(h), received.min(history.length), received)
+            })
+            .fold(
+                || (vec![0u64; shards], 0u64),
+                |(mut grown, total), (shard, stored, received)| {
+                    grown[shard as usize] += stored;
+                    (grown, total + received)
+                },
+            )
+            .reduce(
+                || (vec![0u64; shards], 0u64),
+                |(mut a, x), (b, y)| {
+                    a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                    (a, x + y)
+                },
+            );
         for (shard, &entries) in grown.iter().enumerate() {
             if entries > 0 {
                 self.add_bytes(Kind::Timelines, shard as u32, (entries * TIMELINE_ENTRY_BYTES) as i64);

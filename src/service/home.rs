@@ -6,6 +6,9 @@
 
 use super::TweetRef;
 
+/// A ring's first length; it doubles from there up to the depth.
+const FIRST_RING: usize = 4;
+
 /// A home timeline: the newest `held` entries in a ring, where `held` is the smaller of the
 /// entries counted and the ring's length. The ring grows (4, 8, 16, ... entries, up to the
 /// depth) only while every entry counted is held, so an entry that is not held is always
@@ -46,7 +49,7 @@ impl Home {
     pub(super) fn push(&mut self, entry: TweetRef, depth: usize, length: usize) -> bool {
         let held = self.held();
         if held == self.ring.len() && held < depth {
-            self.grow((held * 2).max(4).min(depth));
+            self.grow((held * 2).max(FIRST_RING).min(depth));
         }
         if let Some(slot) = self.ring.get_mut(self.next as usize) {
             *slot = entry;
@@ -59,11 +62,27 @@ impl Home {
         grown
     }
 
-    /// Counts `stored` entries (at least those held): the rest as delivered but not held, as
-    /// pushes beyond the depth leave them.
-    pub(super) fn count_to(&mut self, stored: usize) {
-        debug_assert!(stored >= self.held());
-        self.stored = stored as u32;
+    /// The timeline that `n` pushes (see [`Home::push`]) leave, given the last of them that it
+    /// holds, oldest first: the last `n.min(depth)`.
+    pub(super) fn after_pushes(
+        newest: impl ExactSizeIterator<Item = TweetRef>,
+        n: usize,
+        depth: usize,
+        length: usize,
+    ) -> Home {
+        // The ring grew while it was full, to the first of its sizes that holds them.
+        let mut len = 0;
+        while len < n.min(depth) {
+            len = (len * 2).max(FIRST_RING).min(depth);
+        }
+        let mut ring = vec![TweetRef::default(); len].into_boxed_slice();
+        // The k-th push went to slot k mod len.
+        let first = n - newest.len();
+        for (k, e) in (first..).zip(newest) {
+            ring[k % len] = e;
+        }
+        let next = if len == 0 { 0 } else { (n % len) as u32 };
+        Home { ring, next, stored: n.min(length) as u32 }
     }
 
     /// Moves the held entries, oldest first, into a ring of `len` slots.

@@ -1,9 +1,9 @@
 //! What the live harness needs beyond the API: the fan-out decision for one edge and a user's
 //! followers as they are now, to reconcile the state after a run.
 
-use super::Service;
+use super::{Locks, Service};
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Whether a post by `author`, while `author` has `followers` followers, is pushed into the
     /// home timeline of `follower` (the fan-out strategy's decision for that edge).
     pub fn pushes_to(&self, author: u32, followers: u32, follower: u32) -> bool {

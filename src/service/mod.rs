@@ -4,7 +4,9 @@
 //! operation changes the state and returns a [`Plan`] of the resource visits it costs. The
 //! service knows nothing of time beyond the timestamp it is handed, nothing of the scenario or
 //! the model, and nothing of who drives it: the simulator from one thread, the live harness
-//! from many (every store is behind its own lock, so the service is `Sync`).
+//! from many. Every store is behind its own lock, of the family the type names (`locks`): a
+//! `Service<Shared>` (mutexes) is `Sync`, a `Service<Local>` (borrow flags) belongs to one
+//! thread and locks without atomic instructions.
 //!
 //! By concern: this file holds the state and the reads of it; `writes` posts (with the fan-out),
 //! likes and follows; `pages` reads home and user timelines and hydrates them; `cache` is the
@@ -18,6 +20,7 @@ mod heap;
 mod history;
 mod home;
 mod live;
+pub mod locks;
 mod pages;
 pub mod plan;
 mod storage;
@@ -28,8 +31,7 @@ mod writes;
 
 use smallvec::SmallVec;
 use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use crate::graph::FollowGraph;
 use crate::ids;
@@ -41,6 +43,8 @@ use cache::CacheLayer;
 pub use cache::CacheStats;
 pub use heap::HeapBytes;
 use home::Home;
+use locks::Counter;
+pub use locks::{Local, Lock, Locks, Shared};
 pub use plan::{Access, Group, Plan, Visit};
 pub use storage::{Kind, Storage};
 use tweets::{NONE, TweetStripe};
@@ -172,7 +176,9 @@ pub struct Caches {
     pub image: Option<CacheSpec>,
 }
 
-pub struct Service {
+/// The service, its stores guarded as `L` says: [`Shared`] (the default) for the live harness's
+/// threads, [`Local`] for the simulator's one (see `locks`).
+pub struct Service<L: Locks = Shared> {
     topology: Topology,
     simulated: Topology,
     timeline_length: usize,
@@ -183,39 +189,39 @@ pub struct Service {
     /// user's tweets ([`NONE`] for none). Read and written under that stripe's lock.
     newest: Vec<AtomicU32>,
     /// Favourites and follow changes, for the few users who have them (see `users`).
-    extras: Vec<Mutex<Extras>>,
+    extras: Vec<L::Lock<Extras>>,
     /// Each user's home timeline (its count and newest entries), under a lock of its own: a
     /// fan-out touches only these. (Storage is counted at Twitter's 20 B per entry: tweet id,
     /// author id, flags.)
-    homes: Vec<Mutex<Home>>,
+    homes: Vec<L::Lock<Home>>,
     /// Tweet records, striped by the id's worker bits so a tweet is found from its id alone;
     /// the worker is the author's shard's, so an author's tweets share a stripe.
-    tweets: Vec<Mutex<TweetStripe>>,
+    tweets: Vec<L::Lock<TweetStripe>>,
     ids: ids::IdGenerator,
     partitioner: Box<dyn Partitioner>,
     fanout: Box<dyn FanoutPolicy>,
-    timeline_cache: Option<CacheLayer>,
-    tweet_cache: Option<CacheLayer>,
-    user_cache: Option<CacheLayer>,
-    image_cache: Option<CacheLayer>,
+    timeline_cache: Option<CacheLayer<L>>,
+    tweet_cache: Option<CacheLayer<L>>,
+    user_cache: Option<CacheLayer<L>>,
+    image_cache: Option<CacheLayer<L>>,
     /// Bytes per kind (Kind as index) and shard (primary copies).
-    storage: Vec<Vec<AtomicU64>>,
-    images: AtomicU64,
-    recent: Mutex<VecDeque<u64>>,
-    counts: Mutex<Counts>,
+    storage: Vec<Vec<L::Counter>>,
+    images: L::Counter,
+    recent: L::Lock<VecDeque<u64>>,
+    counts: L::Lock<Counts>,
 }
 
 #[inline]
-fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+fn lock<T: Send, M: Lock<T>>(m: &M) -> M::Guard<'_> {
+    m.lock()
 }
 
 const RECENT_TWEETS: usize = 4096;
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Builds the service over a follow graph, with the strategies and caches it is handed
     /// (`assembly` builds them from a scenario).
-    pub fn new(config: Config, graph: FollowGraph) -> Service {
+    pub fn new(config: Config, graph: FollowGraph) -> Service<L> {
         let Config { topology, simulated, timeline_length, held_entries, partitioner, fanout, caches } = config;
         let shards = topology.shards;
         let users = graph.users();
@@ -227,9 +233,9 @@ impl Service {
             timeline_length: timeline_length as usize,
             held_entries: held_entries.min(timeline_length) as usize,
             newest: (0..users).map(|_| AtomicU32::new(NONE)).collect(),
-            extras: (0..users::STRIPES).map(|_| Mutex::new(Extras::default())).collect(),
-            homes: (0..users).map(|_| Mutex::new(Home::default())).collect(),
-            tweets: (0..stripes).map(|_| Mutex::new(TweetStripe::default())).collect(),
+            extras: (0..users::STRIPES).map(|_| Lock::new(Extras::default())).collect(),
+            homes: (0..users).map(|_| Lock::new(Home::default())).collect(),
+            tweets: (0..stripes).map(|_| Lock::new(TweetStripe::default())).collect(),
             ids: ids::IdGenerator::new(stripes),
             partitioner,
             fanout,
@@ -237,10 +243,10 @@ impl Service {
             tweet_cache: CacheLayer::new(&caches.tweet, simulated.tweet_cache),
             user_cache: CacheLayer::new(&caches.user, simulated.user_cache),
             image_cache: CacheLayer::new(&caches.image, simulated.image_cache),
-            storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| AtomicU64::new(0)).collect()).collect(),
-            images: AtomicU64::new(0),
-            recent: Mutex::new(VecDeque::with_capacity(RECENT_TWEETS)),
-            counts: Mutex::new(Counts::default()),
+            storage: Kind::ALL.iter().map(|_| (0..shards).map(|_| L::Counter::default()).collect()).collect(),
+            images: L::Counter::default(),
+            recent: Lock::new(VecDeque::with_capacity(RECENT_TWEETS)),
+            counts: Lock::new(Counts::default()),
             graph,
         };
         for u in 0..users {
@@ -299,7 +305,7 @@ impl Service {
 
     /// The side tables' stripe holding `user`'s favourites and follow changes, locked.
     #[inline]
-    fn extras(&self, user: u32) -> std::sync::MutexGuard<'_, Extras> {
+    fn extras(&self, user: u32) -> <L::Lock<Extras> as Lock<Extras>>::Guard<'_> {
         lock(&self.extras[users::stripe(user)])
     }
 

@@ -10,7 +10,9 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::plan::{Access, Plan};
 use super::tweets::NONE;
-use super::{INDEX_ENTRY_BYTES, INLINE, Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, USER_RECORD_BYTES, lock};
+use super::{
+    INDEX_ENTRY_BYTES, INLINE, Locks, Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, USER_RECORD_BYTES, lock,
+};
 use crate::tier::Tier;
 
 /// Items and bytes per shard or node touched by a page of tweets: counted in place on the
@@ -83,21 +85,28 @@ struct PageAuthor {
 /// The distinct authors of a page, in order of first appearance, into `list` (empty; filled in
 /// place, as the list is a few hundred bytes to move).
 fn page_authors(page: &[TweetRef], list: &mut SmallVec<[PageAuthor; 32]>) {
-    // A 256-bit filter of the authors seen answers most "new author?" questions without
-    // scanning the list.
-    let mut seen = [0u64; 4];
+    // A table of 256 hash buckets, each naming the last author placed there (its position in
+    // the list, plus one; 0 for none), finds most authors seen without scanning the list; two
+    // authors in one bucket fall back to the scan.
+    let mut bucket = [0u8; 256];
     for t in page {
-        let bit = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
-        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-        let known = if seen[word] & mask == 0 { None } else { list.iter_mut().position(|a| a.user == t.author) };
+        let b = (t.author.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+        let named = bucket[b] as usize;
+        let known = match named {
+            0 => None,
+            i if list[i - 1].user == t.author => Some(i - 1),
+            _ => list.iter().position(|a| a.user == t.author),
+        };
         match known {
             Some(i) => {
                 list[i].tweets += 1;
                 list[i].bytes += t.bytes();
             }
             None => {
-                seen[word] |= mask;
                 list.push(PageAuthor { user: t.author, tweets: 1, bytes: t.bytes() });
+                // Past 255 authors the bucket names the 255th, which sends the next look to
+                // the scan.
+                bucket[b] = u8::try_from(list.len()).unwrap_or(u8::MAX);
             }
         }
     }
@@ -111,7 +120,7 @@ struct Fills {
     users: SmallVec<[u32; 32]>,
 }
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// Reads a page for its response (hydration): the tweets, through the tweet cache if there
     /// is one, and their authors' user records, through the user cache if there is one; then
     /// the shards holding the misses. Cache fills are left in `fills` for the background.
@@ -120,6 +129,7 @@ impl Service {
         let mut per_shard = PageTally::new(self.topology.shards as usize);
         let mut authors = SmallVec::new();
         page_authors(page, &mut authors);
+        self.prefetch_lookups(page, &authors);
         let mut response = authors.iter().map(|a| a.bytes).sum::<u64>();
         response += authors.len() as u64 * USER_RECORD_BYTES;
         // Without a tweet cache every tweet is read from its shard; when tweets live on their
@@ -180,6 +190,27 @@ impl Service {
         per_shard.for_each(|shard, k, bytes| self.read(plan, shard, k, bytes));
         plan.end_stage();
         response
+    }
+
+    /// Hints that the page's tweets and authors are about to be looked up in their caches: first
+    /// each key's slot, then (the slots on their way) each slot's neighbours, so that the
+    /// lookups' cache misses overlap rather than come one after another.
+    fn prefetch_lookups(&self, page: &[TweetRef], authors: &[PageAuthor]) {
+        if !L::HINTS {
+            return;
+        }
+        if let Some(c) = &self.tweet_cache {
+            page.iter().for_each(|t| c.prefetch(t.id));
+        }
+        if let Some(c) = &self.user_cache {
+            authors.iter().for_each(|a| c.prefetch(a.user as u64));
+        }
+        if let Some(c) = &self.tweet_cache {
+            page.iter().for_each(|t| c.prefetch_neighbours(t.id));
+        }
+        if let Some(c) = &self.user_cache {
+            authors.iter().for_each(|a| c.prefetch_neighbours(a.user as u64));
+        }
     }
 
     /// The images of a page, as the client fetches them after the response: from the image
@@ -410,5 +441,38 @@ impl Service {
         self.view_images(&page, plan);
         self.fill_caches(&fills, plan);
         plan.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_authors_in_order_of_first_appearance() {
+        // Pages with few authors, with many that share buckets, and with more than 255.
+        for (len, authors) in [(20, 7u32), (400, 300), (600, 40_000)] {
+            let mut x = 99u64;
+            let page: Vec<TweetRef> = (0..len)
+                .map(|i| {
+                    x = crate::seed::mix(x);
+                    TweetRef::new(i, (x % authors as u64) as u32 * 97, (x >> 40) as u32 % 280, 0)
+                })
+                .collect();
+            let mut list = SmallVec::new();
+            page_authors(&page, &mut list);
+            let mut naive: Vec<(u32, u32, u64)> = Vec::new();
+            for t in &page {
+                match naive.iter_mut().find(|a| a.0 == t.author) {
+                    Some(a) => {
+                        a.1 += 1;
+                        a.2 += t.bytes();
+                    }
+                    None => naive.push((t.author, 1, t.bytes())),
+                }
+            }
+            let got: Vec<(u32, u32, u64)> = list.iter().map(|a| (a.user, a.tweets, a.bytes)).collect();
+            assert_eq!(got, naive, "a page of {len} tweets by up to {authors} authors");
+        }
     }
 }

@@ -81,6 +81,7 @@ impl Plan {
     }
 
     /// Closes the open stage (nothing happens if it is empty).
+    #[inline]
     pub fn end_stage(&mut self) {
         let start = self.stage_ends.last().copied().unwrap_or(0);
         if self.visits.len() as u32 > start {
@@ -100,6 +101,7 @@ impl Plan {
     }
 
     /// The number of stages that run before the response.
+    #[inline]
     pub fn foreground_stages(&self) -> u32 {
         self.background_from.min(self.stage_ends.len() as u32)
     }

@@ -1,9 +1,7 @@
 //! Storage accounting: bytes held by kind and by shard (primary copies; replicas multiply),
 //! kept as counters updated by every write, and read back as a [`Storage`].
 
-use std::sync::atomic::Ordering::Relaxed;
-
-use super::Service;
+use super::{Counter, Locks, Service};
 
 /// What storage holds, by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -40,10 +38,10 @@ pub struct Storage {
     pub replicated_bytes: u64,
 }
 
-impl Service {
+impl<L: Locks> Service<L> {
     #[inline]
     pub(super) fn add_bytes(&self, kind: Kind, shard: u32, delta: i64) {
-        self.storage[kind as usize][shard as usize].fetch_add(delta as u64, Relaxed);
+        self.storage[kind as usize][shard as usize].add(delta as u64);
     }
 
     pub fn storage(&self) -> Storage {
@@ -52,11 +50,11 @@ impl Service {
         let mut by_kind = Vec::new();
         for kind in Kind::ALL {
             let total: u64 = if kind == Kind::Images {
-                self.images.load(Relaxed)
+                self.images.get()
             } else {
                 let mut t = 0;
                 for (s, b) in self.storage[kind as usize].iter().enumerate() {
-                    let b = b.load(Relaxed);
+                    let b = b.get();
                     by_shard[s] += b;
                     t += b;
                 }
@@ -65,7 +63,7 @@ impl Service {
             by_kind.push((kind, total));
         }
         let sharded: u64 = by_shard.iter().sum();
-        let images = self.images.load(Relaxed);
+        let images = self.images.get();
         Storage {
             by_kind,
             by_shard,

@@ -5,12 +5,16 @@
 //! load overlaps the events that run before it. Hints change no state and no result; where the
 //! processor has no prefetch instruction they do nothing.
 
-use super::{Service, lock};
+use super::{Locks, Service, lock};
+use crate::prefetch::prefetch;
 
-impl Service {
+impl<L: Locks> Service<L> {
     /// A request by `user` is coming soon: fetch the lock and header of the state it reads
     /// first (its home timeline for a home-timeline read, else its newest tweet's slot).
     pub fn warm_user(&self, user: u32, home: bool) {
+        if !L::HINTS {
+            return;
+        }
         if home {
             if let Some(h) = self.homes.get(user as usize) {
                 prefetch(h);
@@ -23,6 +27,9 @@ impl Service {
     /// A home-timeline read of `page` entries by `user` is next: fetch those entries (the lock
     /// and header should be cached already, see [`Service::warm_user`]).
     pub fn warm_home_page(&self, user: u32, page: u32) {
+        if !L::HINTS {
+            return;
+        }
         let Some(home) = self.homes.get(user as usize) else { return };
         let home = lock(home);
         let (first, second) = home.newest_slices(page as usize);
@@ -33,18 +40,4 @@ impl Service {
             }
         }
     }
-}
-
-/// Asks the processor to bring the cache line holding `p` into its caches.
-#[inline]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: `_mm_prefetch` needs SSE, which every x86_64 processor has. A prefetch is a hint:
-    // it reads nothing the program sees and never faults, whatever the address.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(p.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }

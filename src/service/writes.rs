@@ -8,40 +8,76 @@ use super::plan::{Access, Group, Plan};
 use super::tweets::Tweet;
 use super::users::{self, Extras, edit_changes, set_insert, set_remove};
 use super::{
-    EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, HISTORY_MS, INDEX_ENTRY_BYTES, Kind, RECENT_TWEETS, Service,
-    TIMELINE_ENTRY_BYTES, Tally, TweetRef, lock,
+    Counter, EDGE_SIDE_BYTES, FANOUT_BATCH, FAVOURITE_BYTES, HISTORY_MS, INDEX_ENTRY_BYTES, Kind, Locks, RECENT_TWEETS,
+    Service, TIMELINE_ENTRY_BYTES, Tally, TweetRef, lock,
 };
 use crate::tier::Tier;
 
-/// A tweet as [`Service::store_tweet`] stored it: as lists hold it, the shards of its record
-/// and of its author's index, and the record's bytes.
-pub(super) struct Stored {
-    pub(super) entry: TweetRef,
-    pub(super) tweet_shard: u32,
-    pub(super) user_shard: u32,
-    pub(super) bytes: u64,
-}
-
-impl Service {
+impl<L: Locks> Service<L> {
     /// Posts a tweet at `now_ms` (milliseconds since the start of the run; may be negative
     /// history down to `-HISTORY_MS`). Returns its id.
     pub fn post_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32, plan: &mut Plan) -> u64 {
         plan.clear();
+        let entry = self.store_tweet(now_ms, user, text_bytes, image_bytes, plan);
+        plan.begin_background();
+        self.fan_out(user, entry, plan);
+        plan.finish();
+        let mut c = lock(&self.counts);
+        c.tweets += 1;
+        c.deliveries += plan.deliveries as u64;
+        entry.id
+    }
+
+    /// Stores a new tweet (its id made at `now_ms`) and plans the foreground of its post: the
+    /// app, the image, the tweet record and the author's index. Returns it as lists hold it.
+    pub(super) fn store_tweet(
+        &self,
+        now_ms: i64,
+        user: u32,
+        text_bytes: u32,
+        image_bytes: u32,
+        plan: &mut Plan,
+    ) -> TweetRef {
         self.app(plan, Access::Write);
         plan.visits[0].bytes = text_bytes as u64 + image_bytes as u64;
-        let stored = self.store_tweet(now_ms, user, text_bytes, image_bytes);
-        let entry = stored.entry;
+        let user_shard = self.partitioner.user_shard(user);
+        let worker = user_shard & (self.tweets.len() as u32 - 1);
+        let newest = &self.newest[user as usize];
+        // The id is made and stored under the stripe's lock, so the stripe's ids (and with
+        // them each author's chain) stay in id order even when posts come from several threads.
+        let (entry, tweet) = {
+            let mut store = lock(&self.tweets[worker as usize]);
+            let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
+            let tweet =
+                Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0, prev: newest.load(Relaxed) };
+            newest.store(store.push(id, tweet), Relaxed);
+            (TweetRef::new(id, user, text_bytes, image_bytes), tweet)
+        };
         let id = entry.id;
         if image_bytes > 0 {
             let node = self.blob_node(id);
             plan.visit(Tier::Blob, node, Access::Write, 1, image_bytes as u64);
             plan.end_stage();
+            self.images.add(image_bytes as u64);
         }
-        self.write_all(plan, stored.tweet_shard, 1, stored.bytes);
-        self.write_all(plan, stored.user_shard, 1, INDEX_ENTRY_BYTES);
-        plan.begin_background();
+        let tweet_shard = self.partitioner.tweet_shard(id, user);
+        self.add_bytes(Kind::Tweets, tweet_shard, tweet.bytes() as i64);
+        self.write_all(plan, tweet_shard, 1, tweet.bytes());
+        self.add_bytes(Kind::Tweets, user_shard, INDEX_ENTRY_BYTES as i64);
+        self.write_all(plan, user_shard, 1, INDEX_ENTRY_BYTES);
+        {
+            let mut recent = lock(&self.recent);
+            if recent.len() == RECENT_TWEETS {
+                recent.pop_front();
+            }
+            recent.push_back(id);
+        }
+        entry
+    }
 
-        // Fan-out on write.
+    /// Fan-out on write: delivers `entry`, posted by `user`, to the home timelines of the
+    /// followers the policy pushes to, and plans the writes.
+    fn fan_out(&self, user: u32, entry: TweetRef, plan: &mut Plan) {
         let mut followers = Vec::new();
         if self.fanout.push(self.follower_count(user)) {
             self.followers_into(user, &mut followers);
@@ -89,45 +125,6 @@ impl Service {
             }
             plan.deliveries = followers.len() as u32;
         }
-        plan.finish();
-        let mut c = lock(&self.counts);
-        c.tweets += 1;
-        c.deliveries += plan.deliveries as u64;
-        id
-    }
-
-    /// Stores a tweet posted at `now_ms` by `user`: its id, its record at the end of the
-    /// author's chain, its bytes (record, author index entry, image) and its place among the
-    /// recent tweets. Everything of a post but the fan-out and the plan.
-    pub(super) fn store_tweet(&self, now_ms: i64, user: u32, text_bytes: u32, image_bytes: u32) -> Stored {
-        let user_shard = self.partitioner.user_shard(user);
-        let worker = user_shard & (self.tweets.len() as u32 - 1);
-        let newest = &self.newest[user as usize];
-        // The id is made and stored under the stripe's lock, so the stripe's ids (and with
-        // them each author's chain) stay in id order even when posts come from several threads.
-        let (entry, tweet) = {
-            let mut store = lock(&self.tweets[worker as usize]);
-            let id = self.ids.next(worker, (now_ms + HISTORY_MS as i64).max(0) as u64);
-            let tweet =
-                Tweet { author: user, text: text_bytes, image: image_bytes, likes: 0, prev: newest.load(Relaxed) };
-            newest.store(store.push(id, tweet), Relaxed);
-            (TweetRef::new(id, user, text_bytes, image_bytes), tweet)
-        };
-        let id = entry.id;
-        if image_bytes > 0 {
-            self.images.fetch_add(image_bytes as u64, Relaxed);
-        }
-        let tweet_shard = self.partitioner.tweet_shard(id, user);
-        self.add_bytes(Kind::Tweets, tweet_shard, tweet.bytes() as i64);
-        self.add_bytes(Kind::Tweets, user_shard, INDEX_ENTRY_BYTES as i64);
-        {
-            let mut recent = lock(&self.recent);
-            if recent.len() == RECENT_TWEETS {
-                recent.pop_front();
-            }
-            recent.push_back(id);
-        }
-        Stored { entry, tweet_shard, user_shard, bytes: tweet.bytes() }
     }
 
     /// Records that `user` likes `tweet`. Returns false (and writes nothing) if the tweet does

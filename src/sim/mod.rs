@@ -26,7 +26,7 @@ use std::collections::BinaryHeap;
 use crate::metrics::Recorder;
 use crate::scenario::FaultKind;
 use crate::scenario::{Dist, Op, Scenario, TierModel};
-use crate::service::{Access, Plan, Service, Visit};
+use crate::service::{Access, Local, Locks, Plan, Service, Visit};
 use crate::strategy::balance::{Balancer, Balancers};
 use crate::tier::Tier;
 use crate::workload::{self, Generator, Request};
@@ -137,6 +137,7 @@ impl NodeSet {
         }
     }
 
+    #[inline]
     fn len(&self) -> u32 {
         self.low.count_ones() + self.high.len() as u32
     }
@@ -148,9 +149,9 @@ impl NodeSet {
 }
 
 /// What a run leaves behind: the recorder's figures and the service's final state.
-pub struct Outcome {
+pub struct Outcome<L: Locks = Local> {
     pub recorder: Recorder,
-    pub service: Service,
+    pub service: Service<L>,
     /// The service's counters when the measured window began (warm-up ends).
     pub baseline: crate::service::Snapshot,
     /// Requests simulated, warm-up included.
@@ -161,9 +162,9 @@ pub struct Outcome {
 }
 
 /// Drives a service with a scenario's workload in simulated time.
-pub struct Engine<'s> {
+pub struct Engine<'s, L: Locks = Local> {
     scenario: &'s Scenario,
-    service: Service,
+    service: Service<L>,
     generator: Generator,
     rng: Xoshiro256PlusPlus,
     /// Per tier (`Tier::index`).
@@ -200,10 +201,10 @@ pub struct Engine<'s> {
     latest_finish: u64,
 }
 
-impl<'s> Engine<'s> {
+impl<'s, L: Locks> Engine<'s, L> {
     /// An engine for `scenario`'s workload and model over `service`, with the balancers that
     /// choose among a group's nodes (the run builds both from the scenario's strategies).
-    pub fn new(scenario: &'s Scenario, service: Service, balancers: Balancers) -> Engine<'s> {
+    pub fn new(scenario: &'s Scenario, service: Service<L>, balancers: Balancers) -> Engine<'s, L> {
         let topology = service.simulated();
         let m = &scenario.model;
         let costs = Tier::ALL.map(|t| m.tier(t).map(TierCost::of));
@@ -255,7 +256,7 @@ impl<'s> Engine<'s> {
 
     /// Runs warm-up and the measured window, then drains in-flight requests (for at most one
     /// more measured duration). `progress` is called now and then with the simulated time.
-    pub fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome {
+    pub fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome<L> {
         let end = self.scenario.warmup_ns + self.scenario.duration_ns;
         let hard_end = end + self.scenario.duration_ns;
         self.hard_end = hard_end;
@@ -567,7 +568,7 @@ fn choose(
     balancer.pick(choices, &mut load).map(candidate)
 }
 
-impl Engine<'_> {
+impl<L: Locks> Engine<'_, L> {
     /// A fault begins or ends.
     fn apply_fault(&mut self, step: FaultStep) {
         let f = &self.scenario.faults[step.fault];

@@ -47,3 +47,53 @@ fn same_seed_same_report_other_seed_other_report() {
         serde_json::from_slice(&std::fs::read(dir.path().join("a/timing.json")).unwrap()).unwrap();
     assert!(timing["wall_seconds"].as_f64().is_some_and(|s| s > 0.0), "{timing}");
 }
+
+/// The history a run preloads (`workload::preload`, which delivers it home by home, on all
+/// cores) leaves the state that posting it request by request leaves: every home timeline as
+/// held (entries and ring), every user's tweets, storage, counts. Rings wrap (more posts reach
+/// a home than it holds), and every fan-out strategy decides who is pushed to.
+#[test]
+fn a_preloaded_history_is_the_history_posted_one_by_one() {
+    use tweetcap::service::{HISTORY_MS, Plan};
+    for fanout in ["push", "pull", "hybrid", "cost_based"] {
+        let mut set = vec![
+            "population.users=3000".to_string(),
+            "population.tweets_per_user=30".to_string(),
+            format!("system.fanout.strategy={fanout}"),
+        ];
+        if fanout == "hybrid" {
+            set.push("system.fanout.celebrity_followers=40".to_string());
+        }
+        let s = tweetcap::scenario::load(
+            &repo("scenarios/quickstart.yaml"),
+            &tweetcap::scenario::Overrides { seed: None, set },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let graph = tweetcap::assembly::build_graph(&s).unwrap();
+        let mut fast = tweetcap::assembly::simulated_service(&s, graph.clone());
+        tweetcap::workload::preload(&s, &mut fast);
+
+        // The same posts, as preload draws them, one request each.
+        let slow = tweetcap::assembly::simulated_service(&s, graph);
+        let users = slow.users() as u64;
+        let total = users * 30;
+        let mut rng = tweetcap::seed::rng(s.seed, "preload");
+        let spec = s.workload.op(tweetcap::scenario::Op::PostTweet);
+        let mut plan = Plan::default();
+        for i in 0..total {
+            let at_ms = -(HISTORY_MS as i64) + (i as u128 * HISTORY_MS as u128 / total as u128) as i64;
+            let text = spec.text_bytes.sample(&mut rng).round().max(0.0) as u32;
+            slow.post_tweet(at_ms, (i % users) as u32, text, 0, &mut plan);
+        }
+
+        assert_eq!(fast.counts(), slow.counts(), "{fanout}");
+        assert!(fast.counts().tweets == total);
+        assert_eq!(fast.storage(), slow.storage(), "{fanout}");
+        assert_eq!(fast.heap_bytes(), slow.heap_bytes(), "{fanout}: the rings' sizes");
+        for u in 0..users as u32 {
+            assert_eq!(fast.stored_timeline(u), slow.stored_timeline(u), "{fanout}: home of {u}");
+            assert_eq!(fast.tweets_of(u), slow.tweets_of(u), "{fanout}: tweets of {u}");
+        }
+        assert_eq!(fast.recent_tweet(12345), slow.recent_tweet(12345));
+    }
+}

@@ -8,8 +8,9 @@
 use std::path::Path;
 
 use super::util::{load, repo, write};
+use tweetcap::graph::FollowGraph;
 use tweetcap::scenario::Scenario;
-use tweetcap::service::{Plan, Service};
+use tweetcap::service::{Locks, Plan, Service};
 
 const PER_USER: u32 = 7;
 
@@ -28,13 +29,11 @@ fn tweet(i: u64) -> (i64, u32) {
     (-86_400_000 + (i / 3) as i64 * 9, (i * 37 % 281) as u32)
 }
 
-/// Two services from `s`, one given the history at once and one tweet by tweet.
-fn both(s: &Scenario, whole: bool) -> (Service, Service) {
-    let build = || {
-        let graph = tweetcap::assembly::build_graph(s).expect("graph");
-        if whole { tweetcap::assembly::service(s, graph) } else { tweetcap::assembly::simulated_service(s, graph) }
-    };
-    let (at_once, one_by_one) = (build(), build());
+/// Two services that `build` makes from `s`'s graph, one given the history at once and one
+/// tweet by tweet.
+fn both<L: Locks>(s: &Scenario, build: fn(&Scenario, FollowGraph) -> Service<L>) -> (Service<L>, Service<L>) {
+    let build = || build(s, tweetcap::assembly::build_graph(s).expect("graph"));
+    let (mut at_once, one_by_one) = (build(), build());
     at_once.post_history(PER_USER, tweet);
     let mut plan = Plan::default();
     let users = u64::from(one_by_one.users());
@@ -45,7 +44,7 @@ fn both(s: &Scenario, whole: bool) -> (Service, Service) {
     (at_once, one_by_one)
 }
 
-fn assert_same(a: &Service, b: &Service, what: &str) {
+fn assert_same<L: Locks>(a: &Service<L>, b: &Service<L>, what: &str) {
     assert_eq!(a.counts(), b.counts(), "{what}: counts");
     assert_eq!(a.storage(), b.storage(), "{what}: storage");
     assert_eq!(a.heap_bytes(), b.heap_bytes(), "{what}: heap by kind");
@@ -66,31 +65,33 @@ fn the_history_at_once_is_the_history_tweet_by_tweet() {
         "{ strategy: pull, timeline_length: 30 }",
     ] {
         let s = scenario(dir.path(), 3000, fanout);
-        for whole in [false, true] {
-            let what = format!("{fanout}, {}", if whole { "whole timelines" } else { "a page held" });
-            let (a, b) = both(&s, whole);
-            assert!(a.counts().deliveries > 0 || fanout.contains("pull"), "{what}: the history delivers");
-            assert_same(&a, &b, &what);
-            // The run goes on from there alike: more posts, then reads.
-            let (mut pa, mut pb) = (Plan::default(), Plan::default());
-            let (mut oa, mut ob) = (Vec::new(), Vec::new());
-            for i in 0..2000u32 {
-                let user = i.wrapping_mul(2_654_435_761) % 3000;
-                assert_eq!(a.post_tweet(i as i64, user, 50, 0, &mut pa), b.post_tweet(i as i64, user, 50, 0, &mut pb));
-                a.home_timeline((user * 7 + 1) % 3000, 6, &mut pa, &mut oa);
-                b.home_timeline((user * 7 + 1) % 3000, 6, &mut pb, &mut ob);
-                assert_eq!(oa, ob, "{what}: a read after the history");
-            }
-            assert_same(&a, &b, &format!("{what}, after the run"));
-        }
+        check(&s, tweetcap::assembly::simulated_service, &format!("{fanout}, a page held"), fanout);
+        check(&s, tweetcap::assembly::service, &format!("{fanout}, whole timelines"), fanout);
     }
 }
 
-/// More users than the history works out at a time (65,536): the blocks join up.
+fn check<L: Locks>(s: &Scenario, build: fn(&Scenario, FollowGraph) -> Service<L>, what: &str, fanout: &str) {
+    let (a, b) = both(s, build);
+    assert!(a.counts().deliveries > 0 || fanout.contains("pull"), "{what}: the history delivers");
+    assert_same(&a, &b, what);
+    // The run goes on from there alike: more posts, then reads.
+    let (mut pa, mut pb) = (Plan::default(), Plan::default());
+    let (mut oa, mut ob) = (Vec::new(), Vec::new());
+    for i in 0..2000u32 {
+        let user = i.wrapping_mul(2_654_435_761) % 3000;
+        assert_eq!(a.post_tweet(i as i64, user, 50, 0, &mut pa), b.post_tweet(i as i64, user, 50, 0, &mut pb));
+        a.home_timeline((user * 7 + 1) % 3000, 6, &mut pa, &mut oa);
+        b.home_timeline((user * 7 + 1) % 3000, 6, &mut pb, &mut ob);
+        assert_eq!(oa, ob, "{what}: a read after the history");
+    }
+    assert_same(&a, &b, &format!("{what}, after the run"));
+}
+
+/// A larger population, its homes split over the cores in many pieces.
 #[test]
-fn a_history_of_many_blocks_is_the_history_tweet_by_tweet() {
+fn a_large_history_is_the_history_tweet_by_tweet() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(dir.path(), 150_000, "{ strategy: push, timeline_length: 30 }");
-    let (a, b) = both(&s, false);
+    let (a, b) = both(&s, tweetcap::assembly::simulated_service);
     assert_same(&a, &b, "150,000 users");
 }

@@ -36,8 +36,8 @@ fn contended(extra: &[&str]) -> Scenario {
 /// own request stream, recording what each response acknowledged.
 fn hammer(s: &Scenario, tasks: u64, per_task: usize) -> (Arc<Service>, Ledger, tweetcap::service::Counts) {
     let graph = tweetcap::assembly::build_graph(s).unwrap();
-    let svc = tweetcap::assembly::service(s, graph);
-    workload::preload(s, &svc);
+    let mut svc = tweetcap::assembly::service(s, graph);
+    workload::preload(s, &mut svc);
     let before = svc.counts();
     let svc = Arc::new(svc);
     let t0 = Instant::now();

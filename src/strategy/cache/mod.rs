@@ -22,6 +22,7 @@ pub use sieve::Sieve;
 pub use wtinylfu::WTinyLfu;
 
 use super::CacheKind;
+use crate::prefetch::prefetch;
 
 /// One cache layer a scenario configures (`system.caches.<layer>`).
 #[derive(Clone, Debug, serde::Serialize)]
@@ -41,6 +42,15 @@ pub trait Cache: Send {
     fn insert(&mut self, key: u64, bytes: u64) -> u64;
     /// Bytes held.
     fn bytes(&self) -> u64;
+    /// A hint that `key` is about to be looked up: the policy may ask the processor to fetch
+    /// the memory the lookup reads first. Changes nothing; by default does nothing.
+    #[inline]
+    fn prefetch(&self, _key: u64) {}
+    /// A hint that `key`, whose lookup's first memory should be fetched by now (see
+    /// [`Cache::prefetch`]), is about to be looked up: the policy may ask for the memory a hit
+    /// changes next (a list's neighbours). Changes nothing; by default does nothing.
+    #[inline]
+    fn prefetch_neighbours(&self, _key: u64) {}
 }
 
 /// A cache policy for a node of `capacity` bytes; `None` for the policy `none`.
