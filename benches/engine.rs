@@ -38,12 +38,18 @@ fn quickstart(c: &mut Criterion) {
 }
 
 /// The twitter shape (75 follows, 800-entry timelines, four cache layers, 345,000 requests/s)
-/// at 100,000 users, whole, for 0.6 s: about 200,000 requests on memory well beyond the processor's
+/// at 100,000 users, whole, a tweet of history each, for 0.6 s: about 200,000 requests on memory well beyond the processor's
 /// caches, where a request mostly waits on it. Under a minute in all.
 fn twitter_shape(c: &mut Criterion) {
     let s = scenario(
         "twitter-2012.yaml",
-        &["population.users=100000", "population.sample=1", "duration=500ms", "warmup=100ms"],
+        &[
+            "population.users=100000",
+            "population.sample=1",
+            "population.tweets_per_user=1",
+            "duration=500ms",
+            "warmup=100ms",
+        ],
     );
     runs(c, "twitter_100k_users", &s);
 }
@@ -52,7 +58,10 @@ fn twitter_shape(c: &mut Criterion) {
 /// service and preloading its history (a tweet per user, delivered to 7.5M home timelines).
 /// Throughput is simulated users per second.
 fn setup(c: &mut Criterion) {
-    let s = scenario("twitter-2012-scaled.yaml", &["population.users=100000"]);
+    let s = scenario(
+        "twitter-2012.yaml",
+        &["population.users=100000", "population.sample=1", "population.tweets_per_user=1"],
+    );
     let graph = tweetcap::assembly::build_graph(&s).expect("graph");
     let mut group = c.benchmark_group("setup");
     group.throughput(Throughput::Elements(s.population.users as u64));

@@ -45,7 +45,8 @@ const FAVOURITE_BYTES: f64 = 100.0;
 /// A follow change in the side tables: an entry and a short list at each end.
 const FOLLOW_CHANGE_BYTES: f64 = 160.0;
 /// A key held by a cache layer: a policy's node (key, size, links) and its map slot, with the
-/// slack of their growth (LRU; the other policies are within a few bytes of it).
+/// slack of their growth (FIFO, LFU, SIEVE, S3-FIFO, ARC, W-TinyLFU). LRU's open-addressed
+/// slots take 32 to 64 bytes a key, so for it this is an upper bound.
 const CACHE_ENTRY_BYTES: f64 = 56.0;
 /// Zipf actors: the ranking of users and its alias table (`workload::Generator`).
 const ZIPF_PER_USER: f64 = 40.0;
