@@ -45,8 +45,9 @@ impl<L: Locks> Service<L> {
         c.deliveries += deliveries;
     }
 
-    /// Fills every home timeline with what the history posted by [`post_history`]
-    /// (Service::post_history) delivered to it, and counts its storage; returns the deliveries.
+    /// Fills every home timeline with what the history posted by
+    /// [`post_history`](Service::post_history) delivered to it, and counts its storage; returns
+    /// the deliveries.
     ///
     /// In the history, user `a`'s `r`-th tweet is tweet `r * users + a`, so a home receives, in
     /// order, round by round, one tweet of each followee that pushes to it, in followee order.
